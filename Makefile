@@ -1,0 +1,151 @@
+# callqa: plain GNU make.  pipeline/*.c -> build/libpipeline.a, each
+# cmd/X.c -> bin/X, tests/unit/X.c -> build/tests/X.
+#
+#   make            build the programs
+#   make demo       install missing Debian packages, build, generate a month
+#                   of calls, run the nightly batch and print the board
+#   make check      install, build, run every test (and again under
+#                   AddressSanitizer + UndefinedBehaviorSanitizer)
+#   make bench      speed against ffmpeg, praat and a bare libsndfile decode
+#
+# Knobs: CC, OPT, PREFIX, DESTDIR, V=1 (show commands), O=DIR (out-of-tree
+# build: DIR/bin, DIR/build), SANITIZE=address,undefined, VALGRIND=1.
+
+CC ?= cc
+OPT ?= -O2 -g
+PREFIX ?= /usr/local
+DESTDIR ?=
+O ?= .
+WERROR ?= -Werror
+SANITIZE ?=
+
+PKGS := sndfile soxr libpq yaml-0.1
+WARN := -Wall -Wextra -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wwrite-strings -Wvla -Wformat-security
+CPPFLAGS += -D_GNU_SOURCE -Iinclude
+CFLAGS += -std=c11 $(OPT) $(WARN) $(WERROR) -MMD -MP -pthread
+LDLIBS += -lm -pthread
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BIN := $(O)/bin
+BUILD := $(O)/build
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC := $(sort $(wildcard pipeline/*.c))
+SQL_SRC := $(sort $(wildcard pipeline/sql/*.sql))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+ifneq ($(SQL_SRC),)
+LIB_OBJ += $(BUILD)/gen/migrations.o
+endif
+PROGS := $(CMD_SRC:cmd/%.c=$(BIN)/%)
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CALLGEN := $(if $(wildcard tests/gen/callgen.c),$(BUILD)/callgen)
+MANS := $(sort $(wildcard cmd/*.1 cmd/*.5))
+LIB := $(BUILD)/libpipeline.a
+
+# Debian packages the build, the tests and the demo need.
+DEPS := gcc make pkg-config libsndfile1-dev libsoxr-dev libpq-dev \
+	libyaml-dev postgresql espeak-ng valgrind
+BENCH_DEPS := ffmpeg praat sox hyperfine
+
+.PHONY: all deps bench-deps check test unit check-headers fmt-check demo \
+	bench clean install uninstall asan unit-run
+
+all: $(PROGS) $(CALLGEN)
+
+deps:
+	@sh tests/install-deps.sh $(DEPS)
+
+bench-deps:
+	@sh tests/install-deps.sh $(DEPS) $(BENCH_DEPS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(SQL_SRC) tests/sql2c.awk
+	@mkdir -p $(dir $@)
+	$(Q)awk -f tests/sql2c.awk $(SQL_SRC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
+	@mkdir -p $(BIN)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+
+$(CALLGEN): $(BUILD)/tests/gen/callgen.o
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs sndfile soxr) $(LDLIBS)
+
+# The test suite: C unit tests and shell tests over the real programs, run
+# by prove; then the same suite again built with the sanitizers.
+TESTENV = CALLQA_BIN=$(abspath $(BIN)) CALLQA_BUILD=$(abspath $(BUILD)) \
+	CALLQA_TOP=$(CURDIR) CALLQA_VALGRIND=$(VALGRIND) LC_ALL=C.UTF-8 TZ=UTC
+
+check test: deps
+	$(MAKE) all $(UNITS)
+	$(MAKE) check-headers
+	$(TESTENV) prove -e '' $(UNITS) $(sort $(wildcard tests/t[0-9]*.sh))
+	$(MAKE) asan
+
+asan:
+	$(MAKE) O=build/asan SANITIZE=address,undefined OPT='-O1 -g' unit-run
+
+unit-run: all $(UNITS)
+	ASAN_OPTIONS=detect_leaks=1 $(TESTENV) prove -e '' $(UNITS) \
+		$(sort $(wildcard tests/t[0-9]*.sh))
+
+check-headers:
+	$(Q)for h in include/callqa/*.h; do \
+		echo "#include \"$${h#include/}\"" | \
+		$(CC) $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) -fsyntax-only -x c - || exit 1; \
+	done
+
+fmt-check:
+	clang-format --dry-run --Werror cmd/*.c pipeline/*.c include/callqa/*.h
+
+demo: deps all
+	sh tests/demo.sh
+
+bench: bench-deps all
+	sh tests/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/callqa/rules
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANS); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+	install -m 644 rules/*.yaml $(DESTDIR)$(PREFIX)/share/callqa/rules/
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p##*/}; done
+	for m in $(MANS); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
+	done
+	rm -rf $(DESTDIR)$(PREFIX)/share/callqa
+
+clean:
+	rm -rf bin build
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)
