@@ -49,7 +49,8 @@ LIB_OBJ += $(BUILD)/gen/migrations.o
 endif
 PROGS := $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-CALLGEN := $(if $(wildcard tests/gen/callgen.c),$(BUILD)/callgen)
+GEN_SRC := $(sort $(wildcard tests/gen/*.c))
+CALLGEN := $(GEN_SRC:tests/gen/%.c=$(BUILD)/%)
 MANS := $(sort $(wildcard cmd/*.1 cmd/*.5))
 LIB := $(BUILD)/libpipeline.a
 
@@ -93,7 +94,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 
-$(CALLGEN): $(BUILD)/tests/gen/callgen.o
+# Test-data generators (callgen: sample calls; mkwav: fixture files).
+$(CALLGEN): $(BUILD)/%: $(BUILD)/tests/gen/%.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs sndfile soxr) $(LDLIBS)
 
 # The test suite: C unit tests and shell tests over the real programs, run
@@ -148,4 +150,5 @@ uninstall:
 clean:
 	rm -rf bin build
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) \
+	$(GEN_SRC:%.c=$(BUILD)/%.d)
