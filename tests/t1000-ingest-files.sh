@@ -24,7 +24,7 @@ is "$(col agent_id 1 < $OUT) $(col started_at 1 < $OUT)" \
 is "$(col audio_format 1 < $OUT) $(col channels 1 < $OUT) $(col sample_rate 1 < $OUT) $(col duration_s 1 < $OUT)" \
 	"wav U-Law 2 8000 2.500" "u-law stereo probed"
 is "$(col audio_format 6 < $OUT) $(col duration_s 6 < $OUT)" \
-	"wav GSM 6.10 1.000" "GSM 6.10 probed"
+	"wav GSM 6.10 1.040" "GSM 6.10 probed (padded to whole 320-sample blocks)"
 is "$(col sample_rate 7 < $OUT) $(col status 7 < $OUT)" "16000 ok" "FLAC probed"
 is "$(col batch_id 2 < $OUT)" "B7" "batch id on every record"
 like "$(col status 2 < $OUT)" "^rejected:ingest:.*A04_20261004T080000_C4.wav: empty file$" "zero-byte file rejected"

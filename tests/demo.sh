@@ -1,0 +1,38 @@
+#!/bin/sh
+# demo.sh (make demo): generate a month of calls for 10 agents, run the
+# nightly batch for each day into the private PostgreSQL cluster under
+# var/, rank the month and print the board with the best and the worst
+# agent and their +5/-5.  Re-running it stores nothing twice.
+set -eu
+cd "$(dirname "$0")/.."
+PATH=$PWD/bin:$PATH
+MONTH=${DEMO_MONTH:-2026-10}
+OUT=${DEMO_DIR:-demo}
+
+echo "== generating a month of calls ($MONTH, 10 agents) in $OUT/calls"
+build/callgen month --out "$OUT/calls" --agents 10 --month "$MONTH" \
+	--days "${DEMO_DAYS:-30}" --calls-per-day "${DEMO_CALLS:-2}" --seed 1
+
+# One manifest per day, as a recording system would leave them.
+rm -rf "$OUT/days"
+awk -F, -v out="$OUT/days" '
+	NR == 1 { header = $0; next }
+	{ day = substr($3, 1, 10); f = out "/" day ".csv"
+	  if (!(f in seen)) { seen[f] = 1; system("mkdir -p " out); print header > f }
+	  print >> f; close(f) }' "$OUT/calls/manifest.csv"
+
+echo "== nightly batches"
+callqa db start
+for m in "$OUT"/days/*.csv; do
+	day=$(basename "$m" .csv)
+	rc=0
+	callqa nightly -q -b "$day" "$m" || rc=$?
+	# 3 means the batch completed with rejects (all recorded).
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { echo "demo: batch $day failed ($rc)" >&2; exit 1; }
+done
+
+echo "== the board for $MONTH"
+callqa rank --month "$MONTH"
+
+echo "== the generator made these the best and the worst:"
+awk -F '\t' 'NR > 1 && $5 != "" { print "   " $5 ": " $1 " (" $3 ")" }' "$OUT/calls/agents.tsv"
