@@ -55,7 +55,7 @@ MANS := $(sort $(wildcard cmd/*.1 cmd/*.5))
 LIB := $(BUILD)/libpipeline.a
 
 # Debian packages the build, the tests and the demo need.
-DEPS := gcc make pkg-config libsndfile1-dev libsoxr-dev libpq-dev \
+DEPS := gcc make pkg-config perl libsndfile1-dev libsoxr-dev libpq-dev \
 	libyaml-dev postgresql espeak-ng valgrind
 BENCH_DEPS := ffmpeg praat sox hyperfine
 
