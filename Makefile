@@ -152,3 +152,27 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) \
 	$(GEN_SRC:%.c=$(BUILD)/%.d)
+
+# Fuzzing (libFuzzer, from clang): each target runs for FUZZ_SECONDS over
+# its seed corpus in tests/fuzz/corpus/NAME; a crash leaves its input in
+# build/fuzz/ and fails the target.  Findings become regression tests.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_SRC := $(LIB_SRC) $(if $(SQL_SRC),$(BUILD)/gen/migrations.c)
+.PHONY: fuzz
+fuzz: $(if $(SQL_SRC),$(BUILD)/gen/migrations.c)
+	@sh tests/install-deps.sh $(DEPS) clang libclang-rt-14-dev
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); n=$${n#fuzz_}; \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) \
+			$$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$n $$f \
+			$(FUZZ_LIB_SRC) $$(pkg-config --libs $(PKGS)) -lm -pthread || exit 1; \
+		mkdir -p build/fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus-$$n \
+			tests/fuzz/corpus/$$n 2>build/fuzz/$$n.log || \
+			{ tail -30 build/fuzz/$$n.log; exit 1; }; \
+		tail -1 build/fuzz/$$n.log; \
+	done
