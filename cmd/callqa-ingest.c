@@ -126,7 +126,8 @@ probe_audio(struct ingest *in, const char *path)
 	struct audio_info info;
 	struct err e;
 
-	if (audio_probe(path, &info, &e) < 0) {
+	if (audio_probe(path, &info, &e) < 0 ||
+	    ingest_check_audio(path, &info, &e) < 0) {
 		record_reject(in->w, "ingest", "%s", e.msg);
 		return;
 	}

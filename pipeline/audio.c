@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +97,36 @@ fill_info(SNDFILE *sf, const SF_INFO *si, struct audio_info *info)
 	format_name(sf, si, info->format, sizeof(info->format));
 }
 
+/*
+ * A recording cut off by a dropped call or a full disk has a header that
+ * declares more audio than the file holds.  libsndfile plays what is there
+ * and notes the mismatch in its log as "data : DECLARED (should be HELD)";
+ * scoring such a call would blame the agent for the missing end, so it is
+ * refused.  Sizes of 0 or near 4 GiB are the streaming writers' "length
+ * unknown" convention and are accepted.
+ */
+static int
+truncated(SNDFILE *sf, const struct audio_info *info, const char *path,
+	  struct err *e)
+{
+	char log[4096];
+	const char *p;
+	unsigned long long declared, held;
+	double per_byte;
+
+	log[0] = '\0';
+	sf_command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
+	if ((p = strstr(log, "\ndata : ")) == NULL ||
+	    sscanf(p, "\ndata : %llu (should be %llu)", &declared, &held) != 2)
+		return 0;
+	if (declared <= held || declared >= 0xFFFFFF00ULL || held == 0)
+		return 0;
+	per_byte = info->duration_s / (double)held;
+	return err_set(e, "%s: truncated: the header declares %.3f s of audio, "
+		       "the file holds %.3f s", path, per_byte * (double)declared,
+		       info->duration_s);
+}
+
 int
 audio_probe(const char *path, struct audio_info *info, struct err *e)
 {
@@ -113,6 +144,10 @@ audio_probe(const char *path, struct audio_info *info, struct err *e)
 		return -1;
 	}
 	fill_info(sf, &si, info);
+	if (truncated(sf, info, path, e) < 0) {
+		sf_close(sf);
+		return -1;
+	}
 	sf_close(sf);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callqa/audio.h"
 #include "callqa/strbuf.h"
 
 static const char *const audio_ext[] = {
@@ -301,4 +302,18 @@ ingest_abspath(const char *path, const char *base_dir)
 		return NULL;
 	}
 	return strbuf_detach(&sb);
+}
+
+int
+ingest_check_audio(const char *path, const struct audio_info *info,
+		   struct err *e)
+{
+	if (info->channels > 2)
+		return err_set(e, "%s: %d channels: a call recording is mono "
+			       "or two channels (agent and customer)", path,
+			       info->channels);
+	if (info->rate < 8000)
+		return err_set(e, "%s: sample rate %d Hz is below telephone "
+			       "quality (8000 Hz)", path, info->rate);
+	return 0;
 }

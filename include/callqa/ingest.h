@@ -63,4 +63,13 @@ char *ingest_sidecar(const char *audio_path);
  * base_dir is NULL); a new string, NULL when out of memory. */
 char *ingest_abspath(const char *path, const char *base_dir);
 
+/*
+ * Whether a decodable file is a call recording callqa can score: mono (one
+ * mixed channel) or two channels (agent and customer), sampled at 8 kHz or
+ * more (telephone band).  Fills e with the reason naming path when not.
+ */
+struct audio_info;
+int ingest_check_audio(const char *path, const struct audio_info *info,
+		       struct err *e);
+
 #endif
