@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "callqa/callqa.h"
+#include "callqa/config.h"
+#include "callqa/ingest.h"
 #include "callqa/msg.h"
 #include "callqa/run.h"
 #include "callqa/strbuf.h"
@@ -19,9 +21,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: callqa COMMAND [ARGS...]\n"
+		"usage: callqa [-c callqa.conf] COMMAND [ARGS...]\n"
 		"       callqa nightly [-q] [-r rubric.yaml] [-d conninfo] "
-		"[-b batch] [-j N] DIR|MANIFEST.csv\n"
+		"[-b batch] [-j N] [DIR|MANIFEST.csv]\n"
 		"commands (each is also a program callqa-COMMAND):\n"
 		"  ingest    find recordings and their metadata\n"
 		"  measure   silence, overtalk, pitch, loudness, speaking rate\n"
@@ -33,25 +35,48 @@ usage(FILE *fp)
 		"Run 'callqa COMMAND --help' for a command's options.\n");
 }
 
-/* The rubric used when none is given: the environment, then the rules/
- * directory of the working tree, then the installed copy. */
-static const char *
+/*
+ * The rubric used when none is given: $CALLQA_RUBRIC (or the config file's
+ * rubric), then rules/ of the working directory, then the copy installed
+ * beside the program (BINDIR/../share/callqa/rules).  A new string.
+ */
+static char *
 default_rubric(void)
 {
-	static const char *const places[] = {
-		"rules/default.yaml",
-		"/usr/local/share/callqa/rules/default.yaml",
-		"/usr/share/callqa/rules/default.yaml", NULL
-	};
 	const char *env = getenv("CALLQA_RUBRIC");
-	int i;
+	struct strbuf sb = STRBUF_INIT;
+	char self[4096];
+	ssize_t n;
+	char *slash;
 
 	if (env && *env)
-		return env;
-	for (i = 0; places[i]; i++)
-		if (access(places[i], R_OK) == 0)
-			return places[i];
-	return places[0];
+		return strdup(env);
+	if (access("rules/default.yaml", R_OK) == 0)
+		return strdup("rules/default.yaml");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+		strbuf_addf(&sb, "%s/../share/callqa/rules/default.yaml",
+			    self);
+		if (access(sb.buf, R_OK) == 0)
+			return strbuf_detach(&sb);
+	}
+	strbuf_release(&sb);
+	return strdup("rules/default.yaml");
+}
+
+/* An option taken from the environment (or the config file) when unset. */
+static const char *
+from_env(const char *opt, const char *var)
+{
+	const char *v;
+
+	if (opt != NULL)
+		return opt;
+	v = getenv(var);
+	return v && *v ? v : NULL;
 }
 
 static int
@@ -66,11 +91,14 @@ nightly(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *rubric = NULL, *db = NULL, *batch = NULL, *jobs = NULL;
+	const char *db = NULL, *batch = NULL, *jobs = NULL, *dead_air, *imin;
 	const char *src;
+	char *rubric = NULL;
 	char *ingest = NULL, *measure = NULL, *score = NULL, *store = NULL;
 	char *manifest = NULL;
-	const char *a_ingest[12], *a_measure[6], *a_score[6], *a_store[6];
+	const char *a_ingest[12], *a_measure[12], *a_score[6], *a_store[6];
+	char total[32];
+	long count;
 	const char *const *argvs[4];
 	int status[4], c, i, k, quiet = 0, rval;
 	struct err e;
@@ -79,27 +107,35 @@ nightly(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:d:b:j:qh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
-		case 'r': rubric = optarg; break;
+		case 'r': free(rubric); rubric = strdup(optarg); break;
 		case 'd': db = optarg; break;
 		case 'b': batch = optarg; break;
 		case 'j': jobs = optarg; break;
 		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); free(rubric); return 0;
+		default: usage(stderr); free(rubric); return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		msg_error("nightly: give one recording directory or manifest");
+	src = optind < argc ? argv[optind] : getenv("CALLQA_RECORDINGS");
+	if (optind + 1 < argc || src == NULL || *src == '\0') {
+		msg_error("nightly: give one recording directory or manifest "
+			  "(or set recordings in callqa.conf)");
 		usage(stderr);
+		free(rubric);
 		return 2;
 	}
-	src = argv[optind];
 	if (rubric == NULL)
 		rubric = default_rubric();
-	if (access(rubric, R_OK) != 0) {
-		msg_error("nightly: cannot read rubric '%s'", rubric);
+	if (rubric == NULL || access(rubric, R_OK) != 0) {
+		msg_error("nightly: cannot read rubric '%s'",
+			  rubric ? rubric : "?");
+		free(rubric);
 		return 2;
 	}
+	db = from_env(db, "CALLQA_DB");
+	jobs = from_env(jobs, "CALLQA_JOBS");
+	dead_air = from_env(NULL, "CALLQA_DEAD_AIR");
+	imin = from_env(NULL, "CALLQA_INTERRUPT_MIN");
 	ingest = run_find("ingest", &e);
 	measure = ingest ? run_find("measure", &e) : NULL;
 	score = measure ? run_find("score", &e) : NULL;
@@ -124,6 +160,24 @@ nightly(int argc, char **argv)
 			strbuf_release(&sb);
 		}
 	}
+	/*
+	 * The stages show progress against the number of inputs; on one
+	 * terminal only the last stage's line is shown (it moves with the
+	 * whole pipeline).
+	 */
+	{
+		const char *pv = getenv("CALLQA_PROGRESS");
+
+		if (quiet)
+			setenv("CALLQA_PROGRESS", "0", 1);
+		else if (pv == NULL || strcmp(pv, "0") != 0)
+			setenv("CALLQA_PROGRESS", "callqa-store", 1);
+	}
+	count = ingest_count(manifest, src);
+	if (count >= 0) {
+		snprintf(total, sizeof(total), "%ld", count);
+		setenv("CALLQA_TOTAL", total, 1);
+	}
 	k = 0;
 	a_ingest[k++] = ingest;
 	if (quiet)
@@ -141,6 +195,10 @@ nightly(int argc, char **argv)
 		a_measure[k++] = "-q";
 	if (jobs)
 		a_measure[k++] = "-j", a_measure[k++] = jobs;
+	if (dead_air)
+		a_measure[k++] = "--dead-air", a_measure[k++] = dead_air;
+	if (imin)
+		a_measure[k++] = "--interrupt-min", a_measure[k++] = imin;
 	a_measure[k] = NULL;
 	k = 0;
 	a_score[k++] = score;
@@ -187,16 +245,32 @@ out:
 	free(score);
 	free(store);
 	free(manifest);
+	free(rubric);
 	return rval;
 }
 
 int
 main(int argc, char **argv)
 {
-	char *prog;
+	const char *conf = NULL;
+	char *prog, *used;
 	struct err e;
 
 	msg_init("callqa");
+	if (argc >= 3 && (strcmp(argv[1], "-c") == 0 ||
+			  strcmp(argv[1], "--config") == 0)) {
+		conf = argv[2];
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
+	if (config_load(conf, &used, &e) < 0) {
+		msg_error("%s", e.msg);
+		return 2;
+	}
+	if (used)
+		setenv("CALLQA_CONFIG_USED", used, 1);
+	free(used);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

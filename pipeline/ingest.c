@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "callqa/audio.h"
+#include "callqa/csv.h"
 #include "callqa/strbuf.h"
 
 static const char *const audio_ext[] = {
@@ -316,4 +317,39 @@ ingest_check_audio(const char *path, const struct audio_info *info,
 		return err_set(e, "%s: sample rate %d Hz is below telephone "
 			       "quality (8000 Hz)", path, info->rate);
 	return 0;
+}
+
+static int
+count_one(const char *path, const char *why, void *arg)
+{
+	(void)path;
+	(void)why;
+	++*(long *)arg;
+	return 0;
+}
+
+long
+ingest_count(const char *manifest, const char *dir)
+{
+	struct csv *c;
+	struct err e;
+	FILE *fp;
+	long n = 0;
+	int rc;
+
+	if (manifest == NULL) {
+		ingest_walk(dir, count_one, &n);
+		return n;
+	}
+	if ((fp = fopen(manifest, "r")) == NULL)
+		return -1;
+	if ((c = csv_new(fp, manifest, &e)) == NULL) {
+		fclose(fp);
+		return -1;
+	}
+	while ((rc = csv_read(c, &e)) != 0 && rc != -2)
+		n++;
+	csv_free(c);
+	fclose(fp);
+	return rc == -2 ? -1 : n;
 }

@@ -64,7 +64,10 @@ progress_new(int fd, const char *prog, long total, enum progress_mode mode)
 	struct progress *p;
 	const char *v = getenv("CALLQA_PROGRESS");
 
-	if (v != NULL && strcmp(v, "0") == 0)
+	/* "0": off; a program's name: only that program shows progress. */
+	if (v != NULL && (strcmp(v, "0") == 0 ||
+			  (strcmp(v, "1") != 0 && *v != '\0' &&
+			   strcmp(v, prog) != 0)))
 		mode = PROGRESS_OFF;
 	if (mode == PROGRESS_AUTO)
 		mode = isatty(fd) ? PROGRESS_TTY : PROGRESS_LOG;

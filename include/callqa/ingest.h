@@ -47,6 +47,13 @@ typedef int ingest_walk_fn(const char *path, const char *why, void *arg);
 int ingest_walk(const char *path, ingest_walk_fn *fn, void *arg);
 
 /*
+ * How many calls a batch will have: the rows of a manifest (manifest not
+ * NULL) or the recordings under dir.  For progress only: -1 when it cannot
+ * be told (the ingest stage itself reports what is wrong).
+ */
+long ingest_count(const char *manifest, const char *dir);
+
+/*
  * The shard of a call: FNV-1a 64 of the call id's bytes, modulo n.  Stable
  * across machines and releases (documented in callqa-ingest(1)).
  */

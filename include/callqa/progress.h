@@ -11,7 +11,9 @@
  * was any.  CALLQA_PROGRESS_INTERVAL=S sets the interval of either mode.  The total is known when the caller gives one or
  * CALLQA_TOTAL is set (callqa nightly counts the inputs and sets it for its
  * stages); without it the line shows calls done and the rate only.
- * CALLQA_PROGRESS=0 turns it off, as does -q in every program.
+ * CALLQA_PROGRESS=0 turns it off, as does -q in every program;
+ * CALLQA_PROGRESS=PROG leaves it on for the program PROG only (callqa
+ * nightly shows the last stage's line, which moves with the whole batch).
  */
 #ifndef CALLQA_PROGRESS_H
 #define CALLQA_PROGRESS_H
