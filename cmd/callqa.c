@@ -228,6 +228,14 @@ nightly(int argc, char **argv)
 	 * one stopped midway, else what store says (0 all stored, 3 some
 	 * rejected).
 	 */
+	if (run_interrupted()) {
+		msg_error("nightly: interrupted by %s; the batch was not "
+			  "committed unless the store finished: run it again "
+			  "(nothing is stored twice)",
+			  strsignal(run_interrupted()));
+		rval = 1;
+		goto out;
+	}
 	rval = status[3];
 	for (i = 0; i < 4; i++) {
 		if (status[i] == 2)

@@ -61,15 +61,45 @@ run_find(const char *stage, struct err *e)
 	return NULL;
 }
 
+
+/* The signal that interrupted the last run_pipeline(), or 0. */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+int
+run_interrupted(void)
+{
+	return got_signal;
+}
+
 int
 run_pipeline(const char *const *const *argvs, int n, int *status,
 	     struct err *e)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old[3];
 	pid_t *pids = calloc(n, sizeof(*pids));
-	int prev = -1, i, started = 0, rc = 0;
+	int prev = -1, i, j, started = 0, rc = 0, forwarded = 0;
 
 	if (pids == NULL)
 		return err_set(e, "out of memory");
+	/*
+	 * An interrupt or a stop request (SIGTERM from cron or systemd) is
+	 * passed on to every stage, so that they all stop: the store stage
+	 * then rolls its transaction back and the batch can simply be run
+	 * again.  The stages get the default actions back at exec.
+	 */
+	got_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (j = 0; j < 3; j++)
+		sigaction(sigs[j], &sa, &old[j]);
 	for (i = 0; i < n; i++) {
 		int fd[2] = { -1, -1 };
 
@@ -112,13 +142,22 @@ run_pipeline(const char *const *const *argvs, int n, int *status,
 	for (i = 0; i < started; i++) {
 		int st;
 
-		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-			;
+		for (;;) {
+			if (got_signal && !forwarded) {
+				for (j = 0; j < started; j++)
+					kill(pids[j], got_signal);
+				forwarded = 1;
+			}
+			if (waitpid(pids[i], &st, 0) >= 0 || errno != EINTR)
+				break;
+		}
 		status[i] = WIFEXITED(st) ? WEXITSTATUS(st)
 					  : 128 + WTERMSIG(st);
 	}
 	for (; i < n; i++)
 		status[i] = 127;
+	for (j = 0; j < 3; j++)
+		sigaction(sigs[j], &old[j], NULL);
 	free(pids);
 	return rc;
 }

@@ -22,4 +22,10 @@ char *run_find(const char *stage, struct err *e);
 int run_pipeline(const char *const *const *argvs, int n, int *status,
 		 struct err *e);
 
+/*
+ * The signal (SIGINT, SIGTERM or SIGHUP) that arrived during the last
+ * run_pipeline() and was passed on to every command, or 0.
+ */
+int run_interrupted(void);
+
 #endif
