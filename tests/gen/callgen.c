@@ -1583,7 +1583,7 @@ agent_make(struct agent *a, int i, int nagents, int nteams, uint64_t seed)
 		/* the low male voice: F0 near 90 Hz or below */
 		snprintf(a->voice, sizeof a->voice, "%s",
 		    a->L == &zh ? "cmn" : "en-us+m3");
-		a->pitch = a->L == &zh ? 40 : 22;
+		a->pitch = a->L == &zh ? 50 : 45;
 		a->p_dead = 0.7;
 		a->dead_lo = 5;
 		a->dead_hi = 12;
@@ -1742,7 +1742,7 @@ call_make(struct call *c, const struct agent *a, uint64_t seed, long n)
 		say(sc, a, &r, buf, 1, rng_range(&r, a->dead_lo, a->dead_hi));
 	else
 		say(sc, a, &r, buf, 1, rng_range(&r, 0.8, 2.0));
-	nfollow = 1 + rng_int(&r, 4);
+	nfollow = 2 + rng_int(&r, 3);
 	cust_interrupts = rng_chance(&r, 0.2);
 	for (i = 0; i < nfollow; i++) {
 		int q = rng_int(&r, 5);
@@ -1815,6 +1815,111 @@ struct month_opts {
 	double snr, leak;
 };
 
+/* Render calls n with n % nw == w, writing "n<TAB>truth row" lines to f. */
+static void
+render_share(const struct month_opts *mo, const struct call *calls,
+    struct script *scs, size_t ncalls, size_t w, size_t nw, FILE *f)
+{
+	struct sb b = { 0 };
+	size_t n;
+
+	for (n = w; n < ncalls; n += nw) {
+		const struct call *c = &calls[n];
+		struct ropts o = { 0 };
+		struct truth tr;
+		struct rng r = rng_sub(mo->seed, 4, (uint64_t)n);
+		char *wav, *tsv;
+
+		o.snr = mo->snr;
+		o.leak = mo->leak;
+		o.seed = mix64(mo->seed * 31 + n);
+		o.cust_level = rng_range(&r, -26, -20);
+		b.n = 0;
+		sb_add(&b, "%s/%s", mo->out, c->audio);
+		wav = xstrdup(b.s);
+		b.n = 0;
+		sb_add(&b, "%s/%s", mo->out, c->transcript);
+		tsv = xstrdup(b.s);
+		render(&scs[n], &o, wav, tsv, &tr);
+		fprintf(f, "%zu\t", n);
+		truth_print(f, &tr);
+		truth_free(&tr);
+		free(wav);
+		free(tsv);
+	}
+	free(b.s);
+}
+
+/* Render every call, in mo->jobs worker processes when more than one;
+ * returns the truth rows (each ending in a newline) by call index. */
+static char **
+render_parallel(const struct month_opts *mo, const struct call *calls,
+    struct script *scs, size_t ncalls)
+{
+	size_t nw = mo->jobs > 1 ? (size_t)mo->jobs : 1, w, n;
+	char **rows = xcalloc(ncalls, sizeof *rows);
+	pid_t *pids = xcalloc(nw, sizeof *pids);
+	char **paths = xcalloc(nw, sizeof *paths);
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (nw > ncalls)
+		nw = ncalls ? ncalls : 1;
+	fflush(NULL);
+	for (w = 0; w < nw; w++) {
+		struct sb b = { 0 };
+
+		sb_add(&b, "%s/.truth.%zu.tmp", mo->out, w);
+		paths[w] = sb_take(&b);
+		pids[w] = nw > 1 ? fork() : 0;
+		if (pids[w] < 0)
+			die("fork: %s", strerror(errno));
+		if (pids[w] == 0) {
+			FILE *f = fopen(paths[w], "w");
+
+			if (!f)
+				die("%s: %s", paths[w], strerror(errno));
+			render_share(mo, calls, scs, ncalls, w, nw, f);
+			xfclose(f, paths[w]);
+			if (nw > 1)
+				_exit(0);
+		}
+	}
+	for (w = 0; nw > 1 && w < nw; w++) {
+		int status;
+
+		if (waitpid(pids[w], &status, 0) < 0)
+			die("waitpid: %s", strerror(errno));
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die("a rendering worker failed (status %d)", status);
+	}
+	for (w = 0; w < nw; w++) {
+		FILE *f = fopen(paths[w], "r");
+		ssize_t len;
+
+		if (!f)
+			die("%s: %s", paths[w], strerror(errno));
+		while ((len = getline(&line, &cap, f)) != -1) {
+			char *tab = strchr(line, '\t');
+
+			n = (size_t)strtoul(line, NULL, 10);
+			if (!tab || n >= ncalls || rows[n])
+				die("%s: damaged", paths[w]);
+			rows[n] = xstrdup(tab + 1);
+		}
+		fclose(f);
+		unlink(paths[w]);
+		free(paths[w]);
+	}
+	for (n = 0; n < ncalls; n++)
+		if (!rows[n])
+			die("call %zu was not rendered", n);
+	free(line);
+	free(paths);
+	free(pids);
+	return rows;
+}
+
 static void
 month_run(const struct month_opts *mo)
 {
@@ -1825,7 +1930,7 @@ month_run(const struct month_opts *mo)
 	struct script *scs = xcalloc(ncalls, sizeof *scs);
 	FILE *man, *tf, *af;
 	struct sb b = { 0 };
-	char nrest;
+	char nrest, **rows;
 
 	if (sscanf(mo->month, "%4d-%2d%c", &y, &m, &nrest) != 2 || y < 1970 ||
 	    m < 1 || m > 12 || strlen(mo->month) != 7)
@@ -1873,6 +1978,7 @@ month_run(const struct month_opts *mo)
 	b.n = 0;
 	sb_add(&b, "%s/transcripts", mo->out);
 	mkdirs(b.s);
+	rows = render_parallel(mo, calls, scs, ncalls);
 	man = xfopen(mo->out, "manifest.csv");
 	tf = xfopen(mo->out, "truth.tsv");
 	fputs("call_id,agent_id,started_at,audio,team,post,agent_channel,"
@@ -1881,33 +1987,17 @@ month_run(const struct month_opts *mo)
 	for (n = 0; n < ncalls; n++) {
 		struct call *c = &calls[n];
 		const struct agent *a = &ag[c->agent];
-		struct ropts o = { 0 };
-		struct truth tr;
-		struct rng r = rng_sub(mo->seed, 4, (uint64_t)n);
-		char *wav, *tsv;
 
-		o.snr = mo->snr;
-		o.leak = mo->leak;
-		o.seed = mix64(mo->seed * 31 + n);
-		o.cust_level = rng_range(&r, -26, -20);
-		b.n = 0;
-		sb_add(&b, "%s/%s", mo->out, c->audio);
-		wav = xstrdup(b.s);
-		b.n = 0;
-		sb_add(&b, "%s/%s", mo->out, c->transcript);
-		tsv = xstrdup(b.s);
-		render(&scs[n], &o, wav, tsv, &tr);
 		fprintf(man, "%s,%s,%s,%s,%s,%s,1,%s,%s,%s,%s,%s\n", c->id,
 		    a->id, c->started, c->audio, a->team, a->post,
 		    c->transcript, c->tracking, c->lookup_ok ? "t" : "f",
 		    a->L == &zh ? "zh" : "en", c->hold ? "t" : "f");
-		fprintf(tf, "%s\t", c->id);
-		truth_print(tf, &tr);
-		truth_free(&tr);
-		free(wav);
-		free(tsv);
-		script_free(&scs[n]);
+		fprintf(tf, "%s\t%s", c->id, rows[n]);
+		free(rows[n]);
 	}
+	free(rows);
+	for (n = 0; n < ncalls; n++)
+		script_free(&scs[n]);
 	xfclose(man, "manifest.csv");
 	xfclose(tf, "truth.tsv");
 	af = xfopen(mo->out, "agents.tsv");
