@@ -1475,6 +1475,34 @@ keys_and_synth(struct script *scs, size_t n, int jobs)
 	free(ts);
 }
 
+static void
+usage(FILE *f)
+{
+	fputs("usage: callgen call SCRIPT.tsv OUT.wav [--snr DB] [--seed S] "
+	      "[--clean]\n"
+	      "              [--leak DB] [--cache DIR] [-j N]\n"
+	      "       callgen month --out DIR --agents N --month YYYY-MM "
+	      "--days D\n"
+	      "              --calls-per-day C --seed S [--teams T] "
+	      "[--snr DB] [--leak DB]\n"
+	      "              [--clean] [--cache DIR] [-j N]\n",
+	    f);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(2);
+}
+
 /* -------------------------------------------------------------- month */
 
 /* Phrases: the scoring rubric matches the greeting, closing, thanks,
@@ -1975,10 +2003,11 @@ month_run(const struct month_opts *mo)
 
 	if (sscanf(mo->month, "%4d-%2d%c", &y, &m, &nrest) != 2 || y < 1970 ||
 	    m < 1 || m > 12 || strlen(mo->month) != 7)
-		die("bad --month '%s' (YYYY-MM)", mo->month);
+		bad_usage("bad --month '%s' (YYYY-MM)", mo->month);
 	if (mo->days > days_in(y, m))
-		die("--days %d: %s has %d days", mo->days, mo->month,
+		bad_usage("--days %d: %s has %d days", mo->days, mo->month,
 		    days_in(y, m));
+	mkdirs(mo->out);
 	for (i = 0; i < mo->agents; i++)
 		agent_make(&ag[i], i, mo->agents, mo->teams, mo->seed);
 	for (d = 1; d <= mo->days; d++)
@@ -2075,30 +2104,6 @@ month_run(const struct month_opts *mo)
 }
 
 /* --------------------------------------------------------------- main */
-
-static void
-usage(FILE *f)
-{
-	fputs("usage: callgen call SCRIPT.tsv OUT.wav [--snr DB] [--seed S] "
-	      "[--clean]\n"
-	      "              [--leak DB] [--cache DIR] [-j N]\n"
-	      "       callgen month --out DIR --agents N --month YYYY-MM "
-	      "--days D\n"
-	      "              --calls-per-day C --seed S [--teams T] "
-	      "[--snr DB] [--leak DB]\n"
-	      "              [--clean] [--cache DIR] [-j N]\n",
-	    f);
-}
-
-static void __attribute__((noreturn))
-bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
-}
 
 static double
 num_arg(const char *opt, const char *v, double lo, double hi)
@@ -2200,7 +2205,6 @@ main(int argc, char **argv)
 					"--days and --calls-per-day");
 		if (mo.teams > mo.agents)
 			bad_usage("%s", "more teams than agents");
-		mkdirs(mo.out);
 		month_run(&mo);
 	} else {
 		struct script sc = { 0 };
