@@ -5,7 +5,8 @@
 # is byte-identical for the same seed.
 . "${CALLQA_TOP:-$(dirname "$0")/..}/tests/lib.sh"
 G=$CALLQA_BUILD/callgen
-CACHE=$CALLQA_BUILD/callgen-cache
+# one clip cache for the plain and the sanitizer builds
+CACHE=$CALLQA_TOP/build/callgen-cache
 D=$TMP/call
 mkdir -p $D
 

@@ -65,8 +65,39 @@
  * Clips are cached as espeak WAV files in --cache DIR (default
  * $XDG_CACHE_HOME/callqa-callgen, else build/callgen-cache) named by a
  * 64-bit FNV-1a hash of voice, pitch, speed, range and text; -j N (default
- * 2) espeak-ng processes run at once.  Everything is deterministic for a
- * seed.  Month mode: see month_usage below and the agents.tsv it writes.
+ * 2) espeak-ng processes run at once (and -j N rendering processes in
+ * month mode).  Everything is deterministic for a seed (byte-identical
+ * output, whatever -j).
+ *
+ * Month mode writes, under --out DIR:
+ *  - audio/AGENT_YYYYMMDDTHHMMSS_CALLID.wav (time local, +08:00);
+ *  - transcripts/CALLID.tsv (as OUT.transcript.tsv above);
+ *  - manifest.csv: call_id, agent_id, started_at (ISO 8601, +08:00,
+ *    09:00-18:00), audio, team, post, agent_channel (1), transcript (paths
+ *    relative to DIR), tracking_no (8-12 digits), lookup_correct (t/f: did
+ *    the agent's lookup give the right answer), language (zh/en), hold
+ *    (t/f);
+ *  - truth.tsv: call_id and the truth columns above, one row per call;
+ *  - agents.tsv: agent_id, team, profile (the habits, readable), quality
+ *    (0-1, a summary of the habits), expected (best, worst or empty);
+ *  - with --clean, clean/CALLID.agent.clean.wav and .customer.clean.wav.
+ * Agents A001..: teams T1..Tn of consecutive agents; in each team one agent
+ * is the best (lively: pitch -p 25-80 and speed varied per sentence, SSML
+ * range x-high; always the full greeting with the staff number, read-back,
+ * closing and thanks; no dead air, no interruptions, no forbidden phrase,
+ * lookup always right) and one the worst (monotone: constant pitch and
+ * speed, range x-low, a low male voice with F0 near 90 Hz, below the
+ * telephone band; no greeting, rarely closing or thanks; dead air of 5-12 s
+ * before 70 % of answers; interrupts half the customer's turns by 1.2-1.8
+ * s; a forbidden phrase in 40 % of answers; lookup right half the time);
+ * the others are in between (dead air 3-6 s in 5-25 % of answers,
+ * interruptions in 0-15 %, greeting/closing/thanks 60-95 %, forbidden
+ * 0-8 %, read-back 40-90 %, lookup 75-95 %).  A quarter of the agents speak
+ * English.  Calls: greeting, the customer's question, the tracking number
+ * (customer reads it, the agent may read it back), "please wait", then hold
+ * music (8-20 s, 35 % of calls; 10 % for the worst) or a gap, the answer,
+ * 2-4 follow-up questions (the customer interrupts the first in 20 % of
+ * calls), closing, thanks, goodbye.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -363,7 +394,8 @@ syllables(const char *s)
 		}
 		if ((*p & 0xf0) == 0xe0 && p[1] && p[2]) {
 			unsigned cp = (unsigned)(*p & 0x0f) << 12 |
-			    (unsigned)(p[1] & 0x3f) << 6 | (unsigned)(p[2] & 0x3f);
+			    (unsigned)(p[1] & 0x3f) << 6 |
+			    (unsigned)(p[2] & 0x3f);
 
 			if ((cp >= 0x4e00 && cp <= 0x9fff) ||
 			    (cp >= 0x3400 && cp <= 0x4dbf))
@@ -470,7 +502,8 @@ script_read(const char *path, struct script *sc)
 		double start, pitch = 50, speed = 160;
 
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		while (len > 0 &&
+		    (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = 0;
 		for (;;) {
 			char *tab = strchr(p, '\t');
@@ -866,25 +899,28 @@ hold_music(float *dst, long n, uint64_t seed)
 	static const int scale[5] = { 3, 5, 7, 10, 12 }; /* C D E G A */
 	struct rng r = { seed };
 	float *y = xcalloc((size_t)n, sizeof *y);
-	double e = 0, g, phase[3][4] = { { 0 } }, mph[4] = { 0 };
+	double e = 0, g, phase[3][4] = { { 0 } }, mph[4] = { 0 }, cw[4][3];
+	double mw = 0;
 	long i, seg = 2 * RATE, note = RATE / 2;
-	int mel = scale[rng_int(&r, 5)];
+	int c, v, k;
 
+	for (c = 0; c < 4; c++)
+		for (v = 0; v < 3; v++)
+			cw[c][v] = 2 * M_PI * note_hz(chords[c][v]) / RATE;
 	for (i = 0; i < n; i++) {
-		int c = (int)((i / seg + (long)(seed % 4)) % 4), v, k;
 		double s = 0, tin = (double)(i % note) / note, env;
 
+		c = (int)((i / seg + (long)(seed % 4)) % 4);
 		if (i % note == 0)
-			mel = scale[rng_int(&r, 5)];
+			mw = 2 * M_PI * note_hz(scale[rng_int(&r, 5)]) / RATE;
 		for (v = 0; v < 3; v++)
 			for (k = 0; k < 4; k++) {
-				phase[v][k] += 2 * M_PI * (k + 1) *
-				    note_hz(chords[c][v]) / RATE;
+				phase[v][k] += (k + 1) * cw[c][v];
 				s += sin(phase[v][k]) / (k + 1) * 0.25;
 			}
 		env = tin < 0.05 ? tin / 0.05 : 1 - 0.5 * (tin - 0.05);
 		for (k = 0; k < 4; k++) {
-			mph[k] += 2 * M_PI * (k + 1) * note_hz(mel) / RATE;
+			mph[k] += (k + 1) * mw;
 			s += sin(mph[k]) / (k + 1) * 0.35 * env;
 		}
 		if (i < RATE / 20)
@@ -931,7 +967,8 @@ static void
 telephone_band(float *x, long n)
 {
 	struct biquad s[4] = { biquad_make(1, 300, 0.54119610),
-		biquad_make(1, 300, 1.30656296), biquad_make(0, 3400, 0.54119610),
+		biquad_make(1, 300, 1.30656296),
+		biquad_make(0, 3400, 0.54119610),
 		biquad_make(0, 3400, 1.30656296) };
 	long i;
 	int k;
@@ -1188,7 +1225,7 @@ truth_print(FILE *f, const struct truth *t)
 struct ropts {
 	double snr, leak;
 	uint64_t seed;
-	int clean;
+	const char *clean; /* base of the clean track names, or NULL */
 	double cust_level; /* dBFS of the customer's speech */
 };
 
@@ -1235,7 +1272,8 @@ start_cmp(const void *a, const void *b)
 }
 
 /* Render a script (its clips in the cache) to the telephone WAV, the
- * transcript and (with o->clean) the clean tracks; fill *tr. */
+ * transcript and, when o->clean is set, the clean tracks o->clean +
+ * ".agent.clean.wav" and ".customer.clean.wav"; fill *tr. */
 static void
 render(struct script *sc, const struct ropts *o, const char *wav,
     const char *transcript, struct truth *tr)
@@ -1301,7 +1339,7 @@ render(struct script *sc, const struct ropts *o, const char *wav,
 			".customer.clean.wav" };
 
 		for (k = 0; k < 2; k++) {
-			char *p = with_suffix(wav, sfx[k]);
+			char *p = with_suffix(o->clean, sfx[k]);
 
 			write_wav(p, ch[k], ns, RATE, 1,
 			    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
@@ -1435,6 +1473,34 @@ keys_and_synth(struct script *scs, size_t n, int jobs)
 		}
 	synth_all(ts, m, jobs);
 	free(ts);
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: callgen call SCRIPT.tsv OUT.wav [--snr DB] [--seed S] "
+	      "[--clean]\n"
+	      "              [--leak DB] [--cache DIR] [-j N]\n"
+	      "       callgen month --out DIR --agents N --month YYYY-MM "
+	      "--days D\n"
+	      "              --calls-per-day C --seed S [--teams T] "
+	      "[--snr DB] [--leak DB]\n"
+	      "              [--clean] [--cache DIR] [-j N]\n",
+	    f);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(2);
 }
 
 /* -------------------------------------------------------------- month */
@@ -1810,7 +1876,7 @@ xfclose(FILE *f, const char *what)
 
 struct month_opts {
 	const char *out, *month;
-	int agents, days, per_day, teams, jobs;
+	int agents, days, per_day, teams, jobs, clean;
 	uint64_t seed;
 	double snr, leak;
 };
@@ -1840,6 +1906,9 @@ render_share(const struct month_opts *mo, const struct call *calls,
 		b.n = 0;
 		sb_add(&b, "%s/%s", mo->out, c->transcript);
 		tsv = xstrdup(b.s);
+		b.n = 0;
+		sb_add(&b, "%s/clean/%s", mo->out, c->id);
+		o.clean = mo->clean ? b.s : NULL;
 		render(&scs[n], &o, wav, tsv, &tr);
 		fprintf(f, "%zu\t", n);
 		truth_print(f, &tr);
@@ -1934,10 +2003,11 @@ month_run(const struct month_opts *mo)
 
 	if (sscanf(mo->month, "%4d-%2d%c", &y, &m, &nrest) != 2 || y < 1970 ||
 	    m < 1 || m > 12 || strlen(mo->month) != 7)
-		die("bad --month '%s' (YYYY-MM)", mo->month);
+		bad_usage("bad --month '%s' (YYYY-MM)", mo->month);
 	if (mo->days > days_in(y, m))
-		die("--days %d: %s has %d days", mo->days, mo->month,
+		bad_usage("--days %d: %s has %d days", mo->days, mo->month,
 		    days_in(y, m));
+	mkdirs(mo->out);
 	for (i = 0; i < mo->agents; i++)
 		agent_make(&ag[i], i, mo->agents, mo->teams, mo->seed);
 	for (d = 1; d <= mo->days; d++)
@@ -1948,9 +2018,11 @@ month_run(const struct month_opts *mo)
 
 			for (k = 0; k < mo->per_day; k++)
 				secs[k] = 9 * 3600 + rng_int(&r, 9 * 3600 / 60
-						- mo->per_day) * 60 + k * 60;
+						- mo->per_day) * 60;
 			qsort(secs, (size_t)mo->per_day, sizeof *secs,
 			    long_cmp);
+			for (k = 0; k < mo->per_day; k++)
+				secs[k] += k * 60; /* distinct minutes */
 			for (k = 0; k < mo->per_day; k++) {
 				struct call *c = &calls[n];
 				int hh = (int)(secs[k] / 3600),
@@ -1978,6 +2050,11 @@ month_run(const struct month_opts *mo)
 	b.n = 0;
 	sb_add(&b, "%s/transcripts", mo->out);
 	mkdirs(b.s);
+	if (mo->clean) {
+		b.n = 0;
+		sb_add(&b, "%s/clean", mo->out);
+		mkdirs(b.s);
+	}
 	rows = render_parallel(mo, calls, scs, ncalls);
 	man = xfopen(mo->out, "manifest.csv");
 	tf = xfopen(mo->out, "truth.tsv");
@@ -2005,10 +2082,11 @@ month_run(const struct month_opts *mo)
 	for (i = 0; i < mo->agents; i++) {
 		const struct agent *a = &ag[i];
 
-		fprintf(af, "%s\t%s\tlang=%s voice=%s pitch=%d speed=%d "
-			    "tone=%s staff=%s post=%s dead_air=%.2f/%.0f-%.0fs "
-			    "interrupt=%.2f greet=%.2f close=%.2f thanks=%.2f "
-			    "forbidden=%.2f readback=%.2f lookup=%.2f\t%.3f\t%s\n",
+		fprintf(af,
+		    "%s\t%s\tlang=%s voice=%s pitch=%d speed=%d tone=%s "
+		    "staff=%s post=%s dead_air=%.2f/%.0f-%.0fs "
+		    "interrupt=%.2f greet=%.2f close=%.2f thanks=%.2f "
+		    "forbidden=%.2f readback=%.2f lookup=%.2f\t%.3f\t%s\n",
 		    a->id, a->team, a->L == &zh ? "zh" : "en", a->voice,
 		    a->pitch, a->speed,
 		    a->style == 2 ? "lively" : a->style ? "normal" : "monotone",
@@ -2026,30 +2104,6 @@ month_run(const struct month_opts *mo)
 }
 
 /* --------------------------------------------------------------- main */
-
-static void
-usage(FILE *f)
-{
-	fputs("usage: callgen call SCRIPT.tsv OUT.wav [--snr DB] [--seed S] "
-	      "[--clean]\n"
-	      "              [--leak DB] [--cache DIR] [-j N]\n"
-	      "       callgen month --out DIR --agents N --month YYYY-MM "
-	      "--days D\n"
-	      "              --calls-per-day C --seed S [--teams T] "
-	      "[--snr DB] [--leak DB]\n"
-	      "              [--cache DIR] [-j N]\n",
-	    f);
-}
-
-static void __attribute__((noreturn))
-bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
-}
 
 static double
 num_arg(const char *opt, const char *v, double lo, double hi)
@@ -2069,7 +2123,7 @@ main(int argc, char **argv)
 	struct month_opts mo = { 0 };
 	struct ropts o = { 0 };
 	const char *pos[2] = { 0 }, *cache = NULL;
-	int npos = 0, i, month, jobs = 2;
+	int npos = 0, i, month, jobs = 2, clean = 0;
 	char *xdg = getenv("XDG_CACHE_HOME");
 	struct sb b = { 0 };
 
@@ -2108,8 +2162,8 @@ main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "-j") == 0)
 			jobs = (int)num_arg(a, v, 1, 64), i++;
-		else if (!month && strcmp(a, "--clean") == 0)
-			o.clean = 1;
+		else if (strcmp(a, "--clean") == 0)
+			clean = mo.clean = 1;
 		else if (month && strcmp(a, "--out") == 0) {
 			if (!v)
 				bad_usage("%s needs a value", a);
@@ -2151,12 +2205,11 @@ main(int argc, char **argv)
 					"--days and --calls-per-day");
 		if (mo.teams > mo.agents)
 			bad_usage("%s", "more teams than agents");
-		mkdirs(mo.out);
 		month_run(&mo);
 	} else {
 		struct script sc = { 0 };
 		struct truth tr;
-		char *tsv, *tp;
+		char *tsv, *tp, *base;
 		FILE *f;
 
 		if (npos != 2)
@@ -2164,6 +2217,8 @@ main(int argc, char **argv)
 		script_read(pos[0], &sc);
 		keys_and_synth(&sc, 1, jobs);
 		tsv = with_suffix(pos[1], ".transcript.tsv");
+		base = with_suffix(pos[1], "");
+		o.clean = clean ? base : NULL;
 		render(&sc, &o, pos[1], tsv, &tr);
 		tp = with_suffix(pos[1], ".truth.tsv");
 		f = fopen(tp, "w");
@@ -2175,6 +2230,7 @@ main(int argc, char **argv)
 		truth_free(&tr);
 		free(tsv);
 		free(tp);
+		free(base);
 		script_free(&sc);
 	}
 	free(cache_dir);
