@@ -239,12 +239,14 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 	strbuf_adds(
 		sb,
 		"\n"
-		"bad= nbad=0 inputs=0 stored=0 rejected=0 counted=0 k=0\n"
+		"bad= nbad=0 worst=0 inputs=0 stored=0 rejected=0 counted=0 "
+		"k=0\n"
 		"while [ \"$k\" -lt \"$n\" ]; do\n"
 		"\tif [ -f \"$dir/task-$k.status\" ]; then\n"
 		"\t\ts=$(cat \"$dir/task-$k.status\")\n"
 		"\t\tcase \"$ok\" in\n"
-		"\t\t*\" $s \"*) what=\"done (exit status $s)\" ;;\n"
+		"\t\t*\" $s \"*) what=\"done (exit status $s)\"\n"
+		"\t\t\t[ \"$s\" -gt \"$worst\" ] && worst=$s ;;\n"
 		"\t\t*) what=\"failed (exit status $s)\"; s= ;;\n"
 		"\t\tesac\n"
 		"\telse\n"
@@ -281,10 +283,10 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 		"fi\n");
 	if (a->final_argv && a->final_argv[0]) {
 		add_argv(sb, a->final_argv, a->tasks);
-		strbuf_adds(sb, "\n");
-	} else {
-		strbuf_adds(sb, "exit 0\n");
+		strbuf_adds(sb, " || exit $?\n");
 	}
+	/* The most telling status of the tasks: 3 "done with rejects". */
+	strbuf_adds(sb, "exit \"$worst\"\n");
 }
 
 int

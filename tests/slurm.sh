@@ -29,7 +29,11 @@ slurm_port() {
 	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 		_p=$(awk -v s="$$$_i$(date +%N)" 'BEGIN { srand(s % 2147483647)
 			print 20000 + int(rand() * 40000) }')
-		if ! ss -Htln "sport = :$_p" 2>/dev/null | grep -q . &&
+		# In use: a socket bound to it (any state) in /proc/net/tcp*.
+		_hex=$(printf '%04X' "$_p")
+		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		     awk -v h="$_hex" '{ split($2, a, ":") } a[2] == h { f = 1 }
+			END { exit !f }' &&
 		   [ "$_p" != "${SLURM_CTLD_PORT:-}" ]; then
 			echo "$_p"
 			return 0

@@ -82,7 +82,7 @@ is "$(grep 'tasks not done' "$W/finalise.log")" \
 
 # Resubmit task 2 alone; wait for its new finalising job.
 t0=$(slurm_now)
-run_cmd 0 callqa-slurm -D "$W" --retry 2 --wait
+run_cmd 0 timeout 120 callqa-slurm -D "$W" --retry 2 --wait
 t1=$(slurm_now)
 echo "# retry of task 2 with --wait: $(awk -v a="$t0" -v b="$t1" \
 	'BEGIN { printf "%.1f", b - a }') s"

@@ -56,7 +56,8 @@ int slurm_write(const struct slurm_array *a, struct err *e);
  * "1,3"), and a new finalising job depending on them.  The job ids go
  * to *array_job and *final_job and are appended to dir/jobs.  With wait
  * set, returns only when the finalising job has ended, and *final_status
- * gets its exit status (0: every task done; 1: not).  sbatch is found on
+ * gets its exit status: 1 when a task is not done (or final_argv
+ * failed: its status), else the highest of the tasks' ok statuses.  sbatch is found on
  * PATH; its messages go to our stderr.  Returns 0, or -1 with e filled.
  */
 int slurm_submit(const char *dir, const char *only, int wait,
