@@ -20,8 +20,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: callqa-slurm [-qv] -D dir -n N [-J name] [-o sbatch-option]"
-		"... [--ok statuses]\n"
+		"usage: callqa-slurm [-qv] -D dir -n N [-J name] [-o opt]... "
+		"[--ok statuses]\n"
 		"                    [--wait] [--] command [arg ...]\n"
 		"       callqa-slurm [-qv] -D dir --retry tasks [--wait]\n"
 		"  -D, --dir DIR        work directory: scripts, logs, status "
@@ -45,15 +45,15 @@ usage(FILE *fp)
 		"      --version        print the version\n");
 }
 
-/* Print dir/finalise.log to stderr, each line prefixed. */
+/* Print the report of finalising job fjob to stderr. */
 static void
-show_log(const char *dir)
+show_log(const char *dir, long fjob)
 {
 	struct strbuf path = STRBUF_INIT;
 	char line[1024];
 	FILE *fp;
 
-	strbuf_addf(&path, "%s/finalise.log", dir);
+	strbuf_addf(&path, "%s/finalise-%ld.log", dir, fjob);
 	if ((fp = fopen(path.buf, "r")) != NULL) {
 		while (fgets(line, sizeof(line), fp))
 			fputs(line, stderr);
@@ -161,7 +161,7 @@ main(int argc, char **argv)
 		return 1;
 	if (wait) {
 		if (!quiet)
-			show_log(a.dir);
+			show_log(a.dir, fjob);
 		return status >= 0 && status <= 3 ? status : 1;
 	}
 	return 0;

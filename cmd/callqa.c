@@ -36,7 +36,7 @@ usage(FILE *fp)
 		"  rank      monthly ranking, best/worst, +5/-5 ledger\n"
 		"  db        start|stop|status the private PostgreSQL cluster\n"
 		"  nightly   ingest | measure | score | store in one go\n"
-		"  slurm     run a command as a Slurm job array; --retry "
+		"  slurm     run a command as a Slurm job array, retry "
 		"tasks\n"
 		"Run 'callqa COMMAND --help' for a command's options.\n");
 }
@@ -174,7 +174,7 @@ nightly_slurm(int tasks, const char *dir, int wait, int quiet,
 	rval = 0;
 	if (!wait)
 		goto out;
-	strbuf_addf(&log, "%s/finalise.log", wdir.buf);
+	strbuf_addf(&log, "%s/finalise-%ld.log", wdir.buf, fjob);
 	if (!quiet && (fp = fopen(log.buf, "r")) != NULL) {
 		while (fgets(line, sizeof(line), fp))
 			fputs(line, stderr);

@@ -227,7 +227,7 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 		    "that each is done\n"
 		    "# and sum up; written by callqa.\n"
 		    "#SBATCH --job-name=%s-finalise\n"
-		    "#SBATCH --output=%s/finalise.log\n",
+		    "#SBATCH --output=%s/finalise-%%j.log\n",
 		    a->name, a->name, dir);
 	add_common(sb, a, cwd);
 	strbuf_adds(sb, "name=");
@@ -239,6 +239,13 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 	strbuf_adds(
 		sb,
 		"\n"
+		"# This job's report is also the latest one, finalise.log.\n"
+		"finish() {\n"
+		"\tcp \"$dir/finalise-$SLURM_JOB_ID.log\" "
+		"\"$dir/.finalise.log.$$\" &&\n"
+		"\t\tmv -f \"$dir/.finalise.log.$$\" \"$dir/finalise.log\"\n"
+		"\texit \"$1\"\n"
+		"}\n"
 		"bad= nbad=0 worst=0 inputs=0 stored=0 rejected=0 counted=0 "
 		"k=0\n"
 		"while [ \"$k\" -lt \"$n\" ]; do\n"
@@ -255,7 +262,7 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 		"\tif [ -z \"$s\" ]; then\n"
 		"\t\tbad=\"$bad${bad:+,}$k\" nbad=$((nbad + 1))\n"
 		"\tfi\n"
-		"\t# The store's summary line, when the task ran callqa-store.\n"
+		"\t# The store's summary line, when the task ran it.\n"
 		"\tc=$(sed -n 's/.*: \\([0-9][0-9]*\\) inputs, "
 		"\\([0-9][0-9]*\\) stored, \\([0-9][0-9]*\\) rejected.*/"
 		"\\1 \\2 \\3/p' \\\n"
@@ -273,7 +280,7 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 		"\techo \"$name: $nbad of $n tasks not done ($bad); resubmit "
 		"them with:\"\n"
 		"\techo \"  callqa slurm -D $dir --retry $bad\"\n"
-		"\texit 1\n"
+		"\tfinish 1\n"
 		"fi\n"
 		"if [ \"$counted\" -gt 0 ]; then\n"
 		"\techo \"$name: all $n tasks done: $inputs inputs, $stored "
@@ -283,10 +290,10 @@ final_script(struct strbuf *sb, const struct slurm_array *a, const char *dir,
 		"fi\n");
 	if (a->final_argv && a->final_argv[0]) {
 		add_argv(sb, a->final_argv, a->tasks);
-		strbuf_adds(sb, " || exit $?\n");
+		strbuf_adds(sb, " || finish $?\n");
 	}
 	/* The most telling status of the tasks: 3 "done with rejects". */
-	strbuf_adds(sb, "exit \"$worst\"\n");
+	strbuf_adds(sb, "finish \"$worst\"\n");
 }
 
 int

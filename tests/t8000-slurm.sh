@@ -73,6 +73,8 @@ like "$(scontrol show job "${job}_2" 2>/dev/null | grep -o 'JobState=[A-Z]*')" \
 	'JobState=(FAILED|CANCELLED|NODE_FAIL)' "Slurm saw task 2 fail"
 like "$(scontrol show job "$fjob" 2>/dev/null | grep -o 'ExitCode=[0-9:]*')" \
 	'ExitCode=1:0' "the finalising job failed the batch"
+check "the finalising job's own report" cmp -s "$W/finalise-$fjob.log" \
+	"$W/finalise.log"
 is "$(grep 'task 2 of 4' "$W/finalise.log")" \
 	"callqa-NIGHT1: task 2 of 4: not done (killed, or not run)" \
 	"finalise names the killed task"

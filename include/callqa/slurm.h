@@ -12,7 +12,8 @@
  *   task-K.out     stdout of task K, task-K.log its stderr
  *   task-K.status  task K's exit status, written when its command ends;
  *                  absent while it runs, or when it was killed
- *   finalise.log   the finalising job's report
+ *   finalise-JOBID.log  the report of finalising job JOBID
+ *   finalise.log   a copy of the latest report
  *   jobs           one line per submission: "array JOBID TASKS",
  *                  "finalise JOBID"
  * The number of tasks N is written into the scripts: a task resubmitted
@@ -56,9 +57,10 @@ int slurm_write(const struct slurm_array *a, struct err *e);
  * "1,3"), and a new finalising job depending on them.  The job ids go
  * to *array_job and *final_job and are appended to dir/jobs.  With wait
  * set, returns only when the finalising job has ended, and *final_status
- * gets its exit status: 1 when a task is not done (or final_argv
- * failed: its status), else the highest of the tasks' ok statuses.  sbatch is found on
- * PATH; its messages go to our stderr.  Returns 0, or -1 with e filled.
+ * gets its exit status: 1 when a task is not done (or final_argv's
+ * status when it failed), else the highest of the tasks' ok statuses.
+ * sbatch is found on PATH; its messages go to our stderr.  Returns 0, or
+ * -1 with e filled.
  */
 int slurm_submit(const char *dir, const char *only, int wait,
 		 long *array_job, long *final_job, int *final_status,
