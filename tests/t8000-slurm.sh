@@ -123,13 +123,23 @@ run_cmd 2 callqa-slurm -D "$TMP/nowhere" --retry 1
 run_cmd 2 callqa-slurm -D "$TMP/with space" -n 2 -- true
 
 # ---------------------------------------------------------------------
-# full_pipeline: the whole nightly batch through Slurm into PostgreSQL.
-# Runs once callqa-measure, callqa-score and callqa-store are built
-# (they land on main from their own branches).  The final check: the
-# database holds exactly the same scores as a single-machine run of the
-# same batch.
+# full_pipeline: the whole nightly batch under Slurm.  It runs as far as
+# the stages on main allow (measure, score and store land from their own
+# branches):
+#  1. with callqa-measure, callqa-score and the mkcall generator: 4 tasks
+#     of "ingest --shard | measure | score" give, together, exactly the
+#     scored records of the single-machine pipeline, row for row;
+#  2. with callqa-store: the final check, still to be written (a TAP TODO
+#     until then): start PostgreSQL as the store's tests do, run
+#     "callqa nightly -b ONE $REC" into database one and
+#     "callqa nightly --slurm 4 --wait -b FOUR $REC" into database four,
+#     killing one task once and retrying it with "callqa slurm --retry";
+#     then the scores of both databases (call_id, score, score_<section>,
+#     critical_fail, eligible, ordered by call_id) must be identical, the
+#     batch record of FOUR complete with 4 shards, and every call stored
+#     once (the retried shard stored nothing twice).
 full_pipeline() {
-	for s in measure score store; do
+	for s in measure score; do
 		if [ ! -x "$CALLQA_BIN/callqa-$s" ]; then
 			echo "ok $((T_N + 1)) # skip callqa-$s not built yet:" \
 				"the full pipeline under Slurm waits for it"
@@ -137,14 +147,49 @@ full_pipeline() {
 			return 0
 		fi
 	done
-	# TODO(lead, when store lands): start PostgreSQL as in the store's
-	# tests, run "callqa nightly -b ONE $REC" into database one and
-	# "callqa nightly --slurm 4 --wait -b FOUR $REC" into database
-	# four (killing one task once, as above, and "callqa slurm
-	# --retry"), then compare "SELECT call_id, score, score_* ,
-	# critical_fail, eligible FROM <scores> ORDER BY call_id" of both,
-	# and the batch record (inputs, stored, rejected, per-shard counts).
-	not_ok "full pipeline under Slurm: write the database comparison"
+	if [ ! -x "$CALLQA_BUILD/mkcall" ]; then
+		echo "ok $((T_N + 1)) # skip no mkcall to make scorable calls"
+		T_N=$((T_N + 1))
+		return 0
+	fi
+	# 12 calls of 30 s with two synthetic voices that differ per call.
+	P=$TMP/calls
+	mkdir -p "$P"
+	i=1
+	while [ "$i" -le 12 ]; do
+		printf '%s\n' "1 0.5 voice $((100 + i * 5)) $((150 + i * 7)) 5 -12" \
+			"2 6.5 voice 210 250 4 -14" \
+			"1 $((11 + i % 4)).0 voice 120 150 6 -12" \
+			"2 20.0 voice 220 240 5 -12" >"$TMP/script.txt"
+		"$CALLQA_BUILD/mkcall" -d 30 "$TMP/script.txt" \
+			"$P/A0$((i % 3 + 1))_20261001T0900$(printf '%02d' "$i")_C$(printf '%03d' "$i").wav" \
+			>/dev/null || return 1
+		i=$((i + 1))
+	done
+	rubric=$CALLQA_TOP/rules/default.yaml
+	callqa-ingest -q -b FULL "$P" | callqa-measure -q |
+		callqa-score -q -r "$rubric" >"$TMP/full-ref.tsv"
+	run_cmd 0 timeout 120 callqa-slurm -D "$TMP/full" -n 4 --wait -- \
+		sh -c 'callqa-ingest -q -b FULL --shard "$1" "$2" | callqa-measure -q | callqa-score -q -r "$3"' \
+		sh {K}/{N} "$P" "$rubric"
+	for k in 0 1 2 3; do awk 'NR > 1' "$TMP/full/task-$k.out"; done |
+		sort >"$TMP/full-union"
+	n=$(col score <"$TMP/full-ref.tsv" | grep -c '^[0-9]')
+	check "single machine: 12 calls scored ($n)" test "$n" -eq 12
+	check "4 Slurm tasks: the same scored records, row for row" \
+		sh -c "awk 'NR > 1' '$TMP/full-ref.tsv' | sort |
+			cmp -s - '$TMP/full-union'"
+
+	if [ ! -x "$CALLQA_BIN/callqa-store" ]; then
+		echo "ok $((T_N + 1)) # skip callqa-store not built yet:" \
+			"the database check waits for it"
+		T_N=$((T_N + 1))
+		return 0
+	fi
+	# TODO(when callqa-store is on main): step 2 above.
+	echo "not ok $((T_N + 1)) - Slurm batch and single-machine batch" \
+		"store the same scores # TODO write step 2 of full_pipeline"
+	T_N=$((T_N + 1))
 }
 full_pipeline
 
