@@ -74,6 +74,11 @@ slurm_start() {
 		"$SLURM_DIR/log"
 	chmod 755 "$SLURM_DIR" "$SLURM_DIR/munge"
 	at_exit slurm_stop
+	# An interrupted test still stops the daemons (sh runs the EXIT
+	# trap only on exit).
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 	_t0=$(slurm_now)
 
 	# munge: a fresh key, its own socket, pid, log and seed files.
