@@ -156,6 +156,11 @@ nightly_slurm(int tasks, const char *dir, int wait, int quiet,
 	a.argv = argv;
 	a.ok_status = "0 3";
 	a.sbatch_opts = opts;
+	/*
+	 * When callqa-store can close a batch stored in shards, the
+	 * finalising job runs it here: a.final_argv = { store,
+	 * "--finalise", batch, ... } (see the report of issue 8).
+	 */
 	if (slurm_write(&a, &e) < 0) {
 		msg_error("nightly: %s", e.msg);
 		goto out;

@@ -59,8 +59,8 @@ job=${1:-0} fjob=${2:-0}
 like "$job $fjob" '^[0-9]+ [0-9]+$' "array job and finalising job ids"
 check "task.sh holds shard {K}/4 with N fixed" \
 	grep -qF -- "'--shard' \"\$k\"'/'4 " "$W/task.sh"
-slurm_wait "$job" 90
-slurm_wait "$fjob" 60
+slurm_wait "$job" 60
+slurm_wait "$fjob" 30
 t1=$(slurm_now)
 echo "# 4 tasks and the finalising job: $(awk -v a="$t0" -v b="$t1" \
 	'BEGIN { printf "%.1f", b - a }') s from submission"
@@ -84,7 +84,7 @@ is "$(grep 'tasks not done' "$W/finalise.log")" \
 
 # Resubmit task 2 alone; wait for its new finalising job.
 t0=$(slurm_now)
-run_cmd 0 timeout 120 callqa-slurm -D "$W" --retry 2 --wait
+run_cmd 0 timeout 60 callqa-slurm -D "$W" --retry 2 --wait
 t1=$(slurm_now)
 echo "# retry of task 2 with --wait: $(awk -v a="$t0" -v b="$t1" \
 	'BEGIN { printf "%.1f", b - a }') s"
@@ -169,7 +169,7 @@ full_pipeline() {
 	rubric=$CALLQA_TOP/rules/default.yaml
 	callqa-ingest -q -b FULL "$P" | callqa-measure -q |
 		callqa-score -q -r "$rubric" >"$TMP/full-ref.tsv"
-	run_cmd 0 timeout 120 callqa-slurm -D "$TMP/full" -n 4 --wait -- \
+	run_cmd 0 timeout 90 callqa-slurm -D "$TMP/full" -n 4 --wait -- \
 		sh -c 'callqa-ingest -q -b FULL --shard "$1" "$2" | callqa-measure -q | callqa-score -q -r "$3"' \
 		sh {K}/{N} "$P" "$rubric"
 	for k in 0 1 2 3; do awk 'NR > 1' "$TMP/full/task-$k.out"; done |
