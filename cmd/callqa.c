@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "callqa/callqa.h"
@@ -15,6 +16,7 @@
 #include "callqa/ingest.h"
 #include "callqa/msg.h"
 #include "callqa/run.h"
+#include "callqa/slurm.h"
 #include "callqa/strbuf.h"
 
 static void
@@ -24,6 +26,8 @@ usage(FILE *fp)
 		"usage: callqa [-c callqa.conf] COMMAND [ARGS...]\n"
 		"       callqa nightly [-q] [-r rubric.yaml] [-d conninfo] "
 		"[-b batch] [-j N] [DIR|MANIFEST.csv]\n"
+		"       callqa nightly --slurm N [--slurm-dir DIR] [--wait] "
+		"[options] [DIR|MANIFEST.csv]\n"
 		"commands (each is also a program callqa-COMMAND):\n"
 		"  ingest    find recordings and their metadata\n"
 		"  measure   silence, overtalk, pitch, loudness, speaking rate\n"
@@ -32,6 +36,8 @@ usage(FILE *fp)
 		"  rank      monthly ranking, best/worst, +5/-5 ledger\n"
 		"  db        start|stop|status the private PostgreSQL cluster\n"
 		"  nightly   ingest | measure | score | store in one go\n"
+		"  slurm     run a command as a Slurm job array, retry "
+		"tasks\n"
 		"Run 'callqa COMMAND --help' for a command's options.\n");
 }
 
@@ -79,6 +85,117 @@ from_env(const char *opt, const char *var)
 	return v && *v ? v : NULL;
 }
 
+/*
+ * callqa nightly --slurm N: the batch as a Slurm job array, task K running
+ * "callqa nightly --shard K/N" with the same batch id, rubric, database and
+ * recordings, then a finalising job.  Returns nightly's exit status.
+ */
+static int
+nightly_slurm(int tasks, const char *dir, int wait, int quiet,
+	      const char *batch, const char *rubric, const char *db,
+	      const char *jobs, const char *src)
+{
+	const char *argv[20], *opts[2] = { NULL, NULL };
+	const char *conf = getenv("CALLQA_CONFIG_USED");
+	struct slurm_array a = { 0 };
+	struct strbuf name = STRBUF_INIT, wdir = STRBUF_INIT;
+	struct strbuf cpus = STRBUF_INIT, log = STRBUF_INIT;
+	char self[4096], now[32], line[1024];
+	char *rub = NULL, *in = NULL;
+	long job, fjob;
+	int k = 0, status = 0, rval = 2;
+	ssize_t n;
+	struct err e;
+	FILE *fp;
+
+	if (batch == NULL) {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(now, sizeof(now), "%Y%m%dT%H%M%SZ", &tm);
+		batch = now;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		msg_error("nightly: cannot find myself: %s", strerror(errno));
+		goto out;
+	}
+	self[n] = '\0';
+	/* Absolute paths: the tasks may start anywhere on the cluster. */
+	if ((rub = realpath(rubric, NULL)) == NULL ||
+	    (in = realpath(src, NULL)) == NULL) {
+		msg_error("nightly: %s: %s", rub ? src : rubric,
+			  strerror(errno));
+		goto out;
+	}
+	argv[k++] = self;
+	if (conf && *conf)
+		argv[k++] = "-c", argv[k++] = conf;
+	argv[k++] = "nightly";
+	argv[k++] = "--shard", argv[k++] = "{K}/{N}";
+	argv[k++] = "-b", argv[k++] = batch;
+	argv[k++] = "-r", argv[k++] = rub;
+	if (db)
+		argv[k++] = "-d", argv[k++] = db;
+	if (jobs) {
+		argv[k++] = "-j", argv[k++] = jobs;
+		strbuf_addf(&cpus, "--cpus-per-task=%s", jobs);
+		opts[0] = cpus.buf;
+	}
+	argv[k++] = in;
+	argv[k] = NULL;
+	strbuf_addf(&name, "callqa-%s", batch);
+	if (dir == NULL)
+		strbuf_addf(&wdir, "slurm-%s", batch);
+	else
+		strbuf_adds(&wdir, dir);
+	a.dir = wdir.buf;
+	a.name = name.buf;
+	a.tasks = tasks;
+	a.argv = argv;
+	a.ok_status = "0 3";
+	a.sbatch_opts = opts;
+	/*
+	 * When callqa-store can close a batch stored in shards, the
+	 * finalising job runs it here: a.final_argv = { store,
+	 * "--finalise", batch, ... } (see the report of issue 8).
+	 */
+	if (slurm_write(&a, &e) < 0) {
+		msg_error("nightly: %s", e.msg);
+		goto out;
+	}
+	if (slurm_submit(wdir.buf, NULL, wait, &job, &fjob, &status, &e) <
+	    0) {
+		msg_error("nightly: %s", e.msg);
+		rval = 1;
+		goto out;
+	}
+	if (!quiet)
+		fprintf(stderr,
+			"callqa: batch %s: %d shards are Slurm job %ld, the "
+			"finalising job %ld; logs in %s\n",
+			batch, tasks, job, fjob, wdir.buf);
+	rval = 0;
+	if (!wait)
+		goto out;
+	strbuf_addf(&log, "%s/finalise-%ld.log", wdir.buf, fjob);
+	if (!quiet && (fp = fopen(log.buf, "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp))
+			fputs(line, stderr);
+		fclose(fp);
+	}
+	rval = status == 0 || status == 3 ? status : 1;
+out:
+	free(rub);
+	free(in);
+	strbuf_release(&name);
+	strbuf_release(&wdir);
+	strbuf_release(&cpus);
+	strbuf_release(&log);
+	return rval;
+}
+
 static int
 nightly(int argc, char **argv)
 {
@@ -89,9 +206,16 @@ nightly(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "slurm", required_argument, NULL, 'N' },
+		{ "slurm-dir", required_argument, NULL, 'W' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *batch = NULL, *jobs = NULL, *dead_air, *imin;
+	const char *shard = NULL, *slurm_dir = NULL;
+	int slurm = 0, wait = 0;
+	char *end;
 	const char *src;
 	char *rubric = NULL;
 	char *ingest = NULL, *measure = NULL, *score = NULL, *store = NULL;
@@ -112,9 +236,27 @@ nightly(int argc, char **argv)
 		case 'b': batch = optarg; break;
 		case 'j': jobs = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'S': shard = optarg; break;
+		case 'N':
+			slurm = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || slurm < 1 || slurm > 100000) {
+				msg_error("nightly: bad number of shards '%s'",
+					  optarg);
+				free(rubric);
+				return 2;
+			}
+			break;
+		case 'W': slurm_dir = optarg; break;
+		case 'w': wait = 1; break;
 		case 'h': usage(stdout); free(rubric); return 0;
 		default: usage(stderr); free(rubric); return 2;
 		}
+	}
+	if ((slurm && shard) || (!slurm && (wait || slurm_dir))) {
+		msg_error("nightly: --wait and --slurm-dir go with --slurm, "
+			  "--shard without it");
+		free(rubric);
+		return 2;
 	}
 	src = optind < argc ? argv[optind] : getenv("CALLQA_RECORDINGS");
 	if (optind + 1 < argc || src == NULL || *src == '\0') {
@@ -145,6 +287,11 @@ nightly(int argc, char **argv)
 		rval = 2;
 		goto out;
 	}
+	if (slurm) {
+		rval = nightly_slurm(slurm, slurm_dir, wait, quiet, batch,
+				     rubric, db, jobs, src);
+		goto out;
+	}
 	/* A directory with a manifest.csv is described by it. */
 	{
 		size_t len = strlen(src);
@@ -173,7 +320,8 @@ nightly(int argc, char **argv)
 		else if (pv == NULL || strcmp(pv, "0") != 0)
 			setenv("CALLQA_PROGRESS", "callqa-store", 1);
 	}
-	count = ingest_count(manifest, src);
+	/* A shard's count is not known before ingest hashes the ids. */
+	count = shard ? -1 : ingest_count(manifest, src);
 	if (count >= 0) {
 		snprintf(total, sizeof(total), "%ld", count);
 		setenv("CALLQA_TOTAL", total, 1);
@@ -184,6 +332,8 @@ nightly(int argc, char **argv)
 		a_ingest[k++] = "-q";
 	if (batch)
 		a_ingest[k++] = "-b", a_ingest[k++] = batch;
+	if (shard)
+		a_ingest[k++] = "--shard", a_ingest[k++] = shard;
 	if (manifest)
 		a_ingest[k++] = "-m", a_ingest[k++] = manifest;
 	else
