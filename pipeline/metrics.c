@@ -29,14 +29,15 @@
 #define DELAY 200	   /* delay line, frames (hold window) */
 #define FLOOR_BLOCK 50	   /* minimum-statistics block, frames */
 #define FLOOR_NBLK 16	   /* blocks in the floor window (8 s) */
-#define BRIDGE 30	   /* pauses shorter than 0.30 s are bridged */
+#define BRIDGE 30	   /* pauses under 0.30 s (padded) are bridged */
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
-#define PAD_START 3	   /* frames added before a speech segment */
-#define PAD_END 8	   /* and after (weak onsets and decays) */
-#define ACT_STRONG 12.0f   /* dB over the floor: speech whatever voicing */
-#define ACT_VOICED 6.0f	   /* dB over the floor: speech when voiced */
+#define PAD_START 6	   /* frames added before a gradual onset */
+#define PAD_END 25	   /* and after a gradual decay (tails under noise) */
+#define ACT_STRONG 10.0f   /* dB over the floor: speech whatever voicing */
+#define ACT_VOICED 5.0f	   /* dB over the floor: speech when voiced */
+#define ACT_CONTINUE 4.0f  /* dB over the floor: speech goes on */
 #define VOICED_MIN 0.60f   /* NCCF for a voiced frame */
 #define PITCH_VOICED 0.75f /* NCCF for a frame in the pitch statistics */
 #define ABS_MIN_DB -65.0f  /* quieter than this is never speech */
@@ -79,6 +80,9 @@ struct chan {
 	struct feat ring[DELAY];
 	/* exit side */
 	float peak_db;
+	int prev_act;
+	float prev_db;	    /* level of the previous frame */
+	int pad_s, pad_e;   /* padding of the pending segment */
 	struct ivls speech, hold;
 	int32_t sp_s, sp_e, ho_s, ho_e; /* pending runs, -1 when none */
 	double esum;
@@ -280,6 +284,10 @@ chan_active(const struct chan *c, const struct feat *ft)
 
 	if (ft->db < ABS_MIN_DB || ft->db < c->peak_db - PEAK_RANGE)
 		return 0;
+	/* Hysteresis: a decaying syllable stays speech down to a lower
+	 * level than it takes to start one. */
+	if (c->prev_act && over > ACT_CONTINUE)
+		return 1;
 	return over > ACT_STRONG ||
 	       (over > ACT_VOICED && ft->voicing >= VOICED_MIN);
 }
@@ -293,7 +301,7 @@ chan_hold(const struct chan *c, const struct feat *ft, long f)
 static int
 close_speech(struct chan *c)
 {
-	int32_t s = c->sp_s - PAD_START, e = c->sp_e + PAD_END;
+	int32_t s = c->sp_s - c->pad_s, e = c->sp_e + c->pad_e;
 	int32_t len = c->sp_e - c->sp_s;
 	size_t n = c->speech.n;
 
@@ -365,7 +373,26 @@ static int
 chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 {
 	int32_t fr = (int32_t)f;
+	int start_pad = 0;
 
+	/*
+	 * Speech that stops or starts abruptly (a drop or rise of 8 dB in
+	 * one frame from or to the noise floor) is padded by one frame; a
+	 * gradual decay or onset goes on under the noise, so it is padded
+	 * by the time such tails take (PAD_START, PAD_END).
+	 */
+	if (act && !c->prev_act)
+		start_pad = ft->db - c->prev_db >= 8 &&
+				    c->prev_db - c->floor_db < 3
+			    ? 1
+			    : PAD_START;
+	if (!act && c->prev_act)
+		c->pad_e = c->prev_db - ft->db >= 8 &&
+				   ft->db - c->floor_db < 3
+			   ? 1
+			   : PAD_END;
+	c->prev_act = act;
+	c->prev_db = ft->db;
 	if (act) {
 		if (ft->db > c->peak_db)
 			c->peak_db = ft->db;
@@ -383,11 +410,16 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			}
 		}
 		syllable_step(c, ft);
-		if (c->sp_s >= 0 && fr - c->sp_e < BRIDGE) {
+		/* The truth convention: pauses under 0.30 s between the
+		 * padded extents do not end a segment. */
+		if (c->sp_s >= 0 &&
+		    (fr - (start_pad ? start_pad : 0)) - (c->sp_e + c->pad_e) <
+			    BRIDGE) {
 			c->sp_e = fr + 1;
 		} else {
 			if (close_speech(c) < 0)
 				return -1;
+			c->pad_s = start_pad ? start_pad : PAD_START;
 			c->sp_s = fr;
 			c->sp_e = fr + 1;
 		}
