@@ -31,6 +31,10 @@
 #define FLOOR_NBLK 16	   /* blocks in the floor window (8 s) */
 #define BRIDGE 30	   /* pauses under 0.30 s (padded) are bridged */
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
+#define HOLD_LOUD 85	   /* hold: % of frames over the floor */
+#define HOLD_TONAL 40	   /* hold: % of frames periodic */
+#define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under this (dB) */
+#define SEG_VOICED 15	   /* speech: % of a segment's frames voiced */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
 #define PAD_START 6	   /* frames added before a gradual onset */
@@ -39,7 +43,7 @@
 #define ACT_VOICED 5.0f	   /* dB over the floor: speech when voiced */
 #define ACT_CONTINUE 4.0f  /* dB over the floor: speech goes on */
 #define VOICED_MIN 0.60f   /* NCCF for a voiced frame */
-#define PITCH_VOICED 0.75f /* NCCF for a frame in the pitch statistics */
+#define PITCH_VOICED 0.50f /* NCCF for a frame in the pitch statistics */
 #define ABS_MIN_DB -65.0f  /* quieter than this is never speech */
 #define PEAK_RANGE 40.0f   /* speech is within this of the speaker's peak */
 #define LEAK_DB 15.0f	   /* leakage: this much below the other channel */
@@ -83,6 +87,7 @@ struct chan {
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
 	int pad_s, pad_e;   /* padding of the pending segment */
+	long seg_act, seg_voiced; /* frames of the pending segment */
 	struct ivls speech, hold;
 	int32_t sp_s, sp_e, ho_s, ho_e; /* pending runs, -1 when none */
 	double esum;
@@ -233,7 +238,7 @@ chan_enter(struct chan *c, long f)
 	c->nloud -= c->loud[k];
 	c->nvoiced -= c->voiced[k];
 	c->summod -= c->mod2[k];
-	c->loud[k] = db > c->floor_db + 10 && db > ABS_MIN_DB;
+	c->loud[k] = db > c->floor_db + ACT_VOICED && db > ABS_MIN_DB;
 	c->voiced[k] = pf.periodicity > 0.6f;
 	env = db > c->floor_db ? db : c->floor_db;
 	m = biquad_run(&c->modbp, env);
@@ -243,9 +248,9 @@ chan_enter(struct chan *c, long f)
 	c->summod += c->mod2[k];
 	if (c->summod < 0)
 		c->summod = 0;
-	cand = f >= DELAY - 1 && c->nloud >= DELAY * 95 / 100 &&
-	       c->nvoiced >= DELAY * 6 / 10 &&
-	       c->summod / DELAY < 3.0 * 3.0;
+	cand = f >= DELAY - 1 && c->nloud >= DELAY * HOLD_LOUD / 100 &&
+	       c->nvoiced >= DELAY * HOLD_TONAL / 100 &&
+	       c->summod / DELAY < HOLD_MOD_DB * HOLD_MOD_DB;
 	if (cand)
 		c->last_cand = f;
 
@@ -308,7 +313,8 @@ close_speech(struct chan *c)
 	if (c->sp_s < 0)
 		return 0;
 	c->sp_s = -1;
-	if (len < SEG_MIN)
+	/* Speech is voiced: a burst of loud unvoiced sound is noise. */
+	if (len < SEG_MIN || c->seg_voiced * 100 < c->seg_act * SEG_VOICED)
 		return 0;
 	if (s < 0)
 		s = 0;
@@ -410,6 +416,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			}
 		}
 		syllable_step(c, ft);
+		c->seg_act++;
+		c->seg_voiced += ft->voicing >= VOICED_MIN;
 		/* The truth convention: pauses under 0.30 s between the
 		 * padded extents do not end a segment. */
 		if (c->sp_s >= 0 &&
@@ -420,6 +428,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			if (close_speech(c) < 0)
 				return -1;
 			c->pad_s = start_pad ? start_pad : PAD_START;
+			c->seg_act = c->seg_voiced = 0;
 			c->sp_s = fr;
 			c->sp_e = fr + 1;
 		}

@@ -29,12 +29,12 @@
 #define X2 128		/* 2 kHz history */
 #define NTAP 32		/* decimation filter taps */
 #define WC 64		/* coarse window (32 ms at 2 kHz) */
-#define W8 200		/* fine window (25 ms at 8 kHz) */
+#define W8 200
 #define LAG2_MIN 4	/* 500 Hz at 2 kHz */
 #define LAG2_MAX 34	/* 59 Hz */
 #define LAG8_MIN 17	/* 470 Hz */
 #define LAG8_MAX 135	/* 59 Hz */
-#define NMED 15		/* running median length */
+#define NMED 31		/* running median length */
 #define MAXCAND 8
 
 struct pitch {
@@ -158,13 +158,36 @@ decimate(struct pitch *p)
 	}
 }
 
+/*
+ * Refine a coarse frequency at 8 kHz: NCCF over the lags around it, the
+ * best one interpolated.  Returns the frequency (0 when out of range) and
+ * its correlation in *r; r8 is scratch space.
+ */
+static float
+fine(struct pitch *p, float f, float *r8, float *r)
+{
+	int l0 = (int)lrintf(PITCH_RATE / f), lo, hi, bl, lag;
+
+	lo = l0 - 3 < LAG8_MIN ? LAG8_MIN : l0 - 3;
+	hi = l0 + 3 > LAG8_MAX ? LAG8_MAX : l0 + 3;
+	if (lo > hi)
+		return 0;
+	nccf(p->x8 + X8 - W8, W8, lo - 1, hi + 1, r8);
+	bl = lo;
+	for (lag = lo; lag <= hi; lag++)
+		if (r8[lag] > r8[bl])
+			bl = lag;
+	*r = r8[bl] < 0 ? 0 : r8[bl] > 1 ? 1 : r8[bl];
+	return PITCH_RATE / (bl + parabola(r8[bl - 1], r8[bl], r8[bl + 1]));
+}
+
 void
 pitch_hop(struct pitch *p, const float *hop, int analyse,
 	  struct pitch_frame *out)
 {
 	float r2[LAG2_MAX + 2], r8[LAG8_MAX + 6];
-	float cf[MAXCAND], cr[MAXCAND], best = 0, ref = 0;
-	int nc = 0, lag, i, pick = -1, l0, lo, hi, bl;
+	float cf[MAXCAND], cr[MAXCAND], best = 0, ref = 0, bestcost = 0;
+	int nc = 0, lag, i, pick = -1;
 
 	memmove(p->x8, p->x8 + PITCH_HOP, sizeof(float) * (X8 - PITCH_HOP));
 	memcpy(p->x8 + X8 - PITCH_HOP, hop, sizeof(float) * PITCH_HOP);
@@ -194,36 +217,36 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 	out->periodicity = best;
 	if (nc == 0)
 		return;
-	if (p->last_age <= 5 && p->last_f0 > 0)
-		ref = p->last_f0;
-	else if (p->nmed >= 5)
+	if (p->nmed >= 5)
 		ref = median_of(p);
-	for (i = 0; i < nc; i++) {
-		if (cr[i] < 0.75f * best)
-			continue;
-		if (pick < 0)
-			pick = i; /* highest frequency = shortest lag */
-		else if (ref > 0 && fabsf(log2f(cf[i] / ref)) <
-					    fabsf(log2f(cf[pick] / ref)))
-			pick = i;
-	}
-	if (pick < 0)
-		return;
+	else if (p->last_age <= 5 && p->last_f0 > 0)
+		ref = p->last_f0;
 
-	/* Fine search at 8 kHz around the coarse lag. */
-	l0 = (int)lrintf(PITCH_RATE / cf[pick]);
-	lo = l0 - 4 < LAG8_MIN ? LAG8_MIN : l0 - 4;
-	hi = l0 + 4 > LAG8_MAX ? LAG8_MAX : l0 + 4;
-	nccf(p->x8 + X8 - W8, W8, lo - 1, hi + 1, r8);
-	bl = lo;
-	for (lag = lo; lag <= hi; lag++)
-		if (r8[lag] > r8[bl])
-			bl = lag;
-	out->voicing = r8[bl] > 0 ? r8[bl] : 0;
-	out->f0 = PITCH_RATE /
-		  (bl + parabola(r8[bl - 1], r8[bl], r8[bl + 1]));
-	if (out->voicing > 1)
-		out->voicing = 1;
+	/*
+	 * Verify each strong candidate at 8 kHz, where the whole telephone
+	 * band takes part (at 2 kHz only two or three harmonics of a high
+	 * voice remain, and the period and its double look alike), and pick
+	 * the lowest cost: weak correlation, long lag (RAPT's lag weight,
+	 * against subharmonics) and distance from the running median.
+	 */
+	for (i = 0; i < nc; i++) {
+		float r, f, cost;
+
+		if (cr[i] < 0.6f * best)
+			continue;
+		f = fine(p, cf[i], r8, &r);
+		if (f <= 0)
+			continue;
+		cost = (1 - r) + 0.1f * (PITCH_RATE / f) / LAG8_MAX;
+		if (ref > 0)
+			cost += 0.35f * fabsf(log2f(f / ref));
+		if (pick < 0 || cost < bestcost) {
+			pick = i;
+			bestcost = cost;
+			out->f0 = f;
+			out->voicing = r;
+		}
+	}
 }
 
 void
