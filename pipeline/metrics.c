@@ -42,12 +42,14 @@
 #define ACT_STRONG 10.0f   /* dB over the floor: speech whatever voicing */
 #define ACT_VOICED 5.0f	   /* dB over the floor: speech when voiced */
 #define ACT_CONTINUE 4.0f  /* dB over the floor: speech goes on */
+#define ABRUPT_NEAR 6.0f   /* "at the floor" for abrupt edges, dB */
 #define VOICED_MIN 0.60f   /* NCCF for a voiced frame */
 #define PITCH_VOICED 0.50f /* NCCF for a frame in the pitch statistics */
 #define ABS_MIN_DB -65.0f  /* quieter than this is never speech */
 #define PEAK_RANGE 40.0f   /* speech is within this of the speaker's peak */
 #define LEAK_DB 15.0f	   /* leakage: this much below the other channel */
-#define DIP_DB 2.0f	   /* syllable nuclei: dip between peaks */
+#define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
+#define SYL_VOICED 0.40f   /* syllable nuclei: NCCF at the peak */
 #define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
 #define HIST_N 4000
 #define OCTAVE_GUARD 11.0  /* st from the median: an octave error */
@@ -335,8 +337,13 @@ close_hold(struct chan *c)
 	return r;
 }
 
-/* Syllable nuclei (de Jong and Wempe 2009): intensity peaks that stand
- * DIP_DB over the dips around them, voiced, within 25 dB of the peak. */
+/*
+ * Syllable nuclei after N. H. de Jong and T. Wempe, "Praat script to
+ * detect syllable nuclei and measure speech rate automatically", Behavior
+ * Research Methods 41(2), 2009: peaks of the (smoothed) intensity that
+ * stand DIP_DB over the dip before the next peak, voiced, and within 25 dB
+ * of the speaker's loudest frame.
+ */
 static void
 syllable_end(struct chan *c)
 {
@@ -354,7 +361,7 @@ syllable_step(struct chan *c, const struct feat *ft)
 	c->smooth_e = 0.5f * c->smooth_e + 0.5f * ft->e;
 	v = 10 * log10f(c->smooth_e + 1e-12f);
 	floor_ok = c->floor_db + ACT_STRONG;
-	ok = ft->voicing >= VOICED_MIN && v > floor_ok &&
+	ok = ft->voicing >= SYL_VOICED && v > floor_ok &&
 	     v > c->peak_all - 25;
 	if (!c->syl_have) {
 		c->syl_have = 1;
@@ -389,12 +396,12 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	 */
 	if (act && !c->prev_act)
 		start_pad = ft->db - c->prev_db >= 8 &&
-				    c->prev_db - c->floor_db < 3
+				    c->prev_db - c->floor_db < ABRUPT_NEAR
 			    ? 1
 			    : PAD_START;
 	if (!act && c->prev_act)
 		c->pad_e = c->prev_db - ft->db >= 8 &&
-				   ft->db - c->floor_db < 3
+				   ft->db - c->floor_db < ABRUPT_NEAR
 			   ? 1
 			   : PAD_END;
 	c->prev_act = act;

@@ -5,7 +5,8 @@
  *          [-w clean_prefix] SCRIPT OUT.wav
  *
  * SCRIPT has one placement per line, "CH START SOURCE ARGS... [gain dB]":
- *   1 0.5 file PATH GAIN      a recording (any libsndfile format)
+ *   1 0.5 file PATH GAIN      a recording (any libsndfile format; .raw
+ *                             is read as 16 kHz 16-bit mono)
  *   2 3.0 voice F0A F0B DUR GAIN  a synthetic voice: harmonics of an F0
  *                             gliding from F0A to F0B with a 3 Hz, +-2 st
  *                             inflection, in 4 Hz syllables
@@ -103,8 +104,17 @@ static float *
 read_file(const char *path, long *n)
 {
 	SF_INFO si = { 0 };
-	SNDFILE *sf = sf_open(path, SFM_READ, &si);
+	SNDFILE *sf;
 	float *in, *out;
+	size_t len = strlen(path);
+
+	/* .raw: headerless 16 kHz 16-bit mono (as in pocketsphinx-testdata) */
+	if (len > 4 && strcmp(path + len - 4, ".raw") == 0) {
+		si.samplerate = 16000;
+		si.channels = 1;
+		si.format = SF_FORMAT_RAW | SF_FORMAT_PCM_16;
+	}
+	sf = sf_open(path, SFM_READ, &si);
 	size_t odone;
 	long i;
 
@@ -162,7 +172,7 @@ gate(float *x, long n)
 	srt = malloc(sizeof(float) * (nfr + 1));
 	memcpy(srt, e, sizeof(float) * nfr);
 	qsort(srt, nfr, sizeof(float), cmp_flt);
-	thr = nfr ? srt[nfr / 20] + 6 : 0;
+	thr = nfr ? srt[nfr / 20] + 15 : 0;
 	for (i = 0; i < nfr; i++)
 		g[i] = e[i] < thr ? 0.01f : 1;
 	g[nfr] = g[nfr ? nfr - 1 : 0];
