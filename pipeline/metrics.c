@@ -34,7 +34,7 @@
 #define HOLD_LOUD 85	   /* hold: % of frames over the floor */
 #define HOLD_TONAL 40	   /* hold: % of frames periodic */
 #define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under this (dB) */
-#define SEG_VOICED 15	   /* speech: % of a segment's frames voiced */
+#define SEG_VOICED 15	   /* speech: % of a run's frames voiced */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
 #define PAD_START 6	   /* frames added before a gradual onset */
@@ -89,7 +89,10 @@ struct chan {
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
 	int pad_s, pad_e;   /* padding of the pending segment */
-	long seg_act, seg_voiced; /* frames of the pending segment */
+	int32_t run_s, run_e; /* the current run of speech frames */
+	int run_pad;
+	long run_act, run_voiced;
+	double run_esum;
 	struct ivls speech, hold;
 	int32_t sp_s, sp_e, ho_s, ho_e; /* pending runs, -1 when none */
 	double esum;
@@ -207,7 +210,7 @@ chan_new(void)
 	c->last_cand = -1000000;
 	c->peak_db = -120;
 	c->peak_all = -120;
-	c->sp_s = c->ho_s = -1;
+	c->sp_s = c->ho_s = c->run_s = -1;
 	return c;
 }
 
@@ -315,8 +318,7 @@ close_speech(struct chan *c)
 	if (c->sp_s < 0)
 		return 0;
 	c->sp_s = -1;
-	/* Speech is voiced: a burst of loud unvoiced sound is noise. */
-	if (len < SEG_MIN || c->seg_voiced * 100 < c->seg_act * SEG_VOICED)
+	if (len < SEG_MIN)
 		return 0;
 	if (s < 0)
 		s = 0;
@@ -324,6 +326,40 @@ close_speech(struct chan *c)
 	if (n && s < c->speech.v[n - 1])
 		s = c->speech.v[n - 1];
 	return ivls_add(&c->speech, s, e);
+}
+
+/*
+ * A run of speech frames has ended (its end padding in pad_e).  Speech is
+ * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
+ * frames is a burst of noise and is dropped.  Otherwise it joins the
+ * pending segment when the pause between their padded extents is under
+ * 0.30 s (the truth convention), or starts a new one.
+ */
+static int
+end_run(struct chan *c, int pad_e)
+{
+	if (c->run_s < 0)
+		return 0;
+	if (c->run_act >= 30 &&
+	    c->run_voiced * 100 < c->run_act * SEG_VOICED) {
+		c->run_s = -1;
+		return 0;
+	}
+	c->esum += c->run_esum;
+	c->eframes += c->run_act;
+	if (c->sp_s >= 0 &&
+	    (c->run_s - c->run_pad) - (c->sp_e + c->pad_e) < BRIDGE) {
+		c->sp_e = c->run_e;
+	} else {
+		if (close_speech(c) < 0)
+			return -1;
+		c->sp_s = c->run_s;
+		c->sp_e = c->run_e;
+		c->pad_s = c->run_pad;
+	}
+	c->pad_e = pad_e;
+	c->run_s = -1;
+	return 0;
 }
 
 static int
@@ -386,24 +422,28 @@ static int
 chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 {
 	int32_t fr = (int32_t)f;
-	int start_pad = 0;
 
 	/*
-	 * Speech that stops or starts abruptly (a drop or rise of 8 dB in
-	 * one frame from or to the noise floor) is padded by one frame; a
-	 * gradual decay or onset goes on under the noise, so it is padded
-	 * by the time such tails take (PAD_START, PAD_END).
+	 * Speech that starts or stops abruptly (a step of 8 dB within one
+	 * frame from or to near the noise floor) is padded by one frame; a
+	 * gradual onset or decay goes on under the noise, so it is padded by
+	 * the time such tails take (PAD_START, PAD_END).
 	 */
-	if (act && !c->prev_act)
-		start_pad = ft->db - c->prev_db >= 8 &&
-				    c->prev_db - c->floor_db < ABRUPT_NEAR
-			    ? 1
-			    : PAD_START;
-	if (!act && c->prev_act)
-		c->pad_e = c->prev_db - ft->db >= 8 &&
-				   ft->db - c->floor_db < ABRUPT_NEAR
-			   ? 1
-			   : PAD_END;
+	if (act && !c->prev_act) {
+		c->run_s = fr;
+		c->run_act = c->run_voiced = 0;
+		c->run_esum = 0;
+		c->run_pad = ft->db - c->prev_db >= 8 &&
+				     c->prev_db - c->floor_db < ABRUPT_NEAR
+			     ? 1
+			     : PAD_START;
+	}
+	if (!act && c->prev_act &&
+	    end_run(c, c->prev_db - ft->db >= 8 &&
+				       ft->db - c->floor_db < ABRUPT_NEAR
+			       ? 1
+			       : PAD_END) < 0)
+		return -1;
 	c->prev_act = act;
 	c->prev_db = ft->db;
 	if (act) {
@@ -411,8 +451,6 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			c->peak_db = ft->db;
 		if (ft->db > c->peak_all)
 			c->peak_all = ft->db;
-		c->esum += ft->e;
-		c->eframes++;
 		if (ft->f0 >= PITCH_MIN_HZ && ft->f0 <= PITCH_MAX_HZ &&
 		    ft->voicing >= PITCH_VOICED) {
 			int b = (int)lrint(1200 * log2(ft->f0 / HIST_LO));
@@ -423,22 +461,10 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			}
 		}
 		syllable_step(c, ft);
-		c->seg_act++;
-		c->seg_voiced += ft->voicing >= VOICED_MIN;
-		/* The truth convention: pauses under 0.30 s between the
-		 * padded extents do not end a segment. */
-		if (c->sp_s >= 0 &&
-		    (fr - (start_pad ? start_pad : 0)) - (c->sp_e + c->pad_e) <
-			    BRIDGE) {
-			c->sp_e = fr + 1;
-		} else {
-			if (close_speech(c) < 0)
-				return -1;
-			c->pad_s = start_pad ? start_pad : PAD_START;
-			c->seg_act = c->seg_voiced = 0;
-			c->sp_s = fr;
-			c->sp_e = fr + 1;
-		}
+		c->run_e = fr + 1;
+		c->run_act++;
+		c->run_voiced += ft->voicing >= VOICED_MIN;
+		c->run_esum += ft->e;
 	} else {
 		syllable_end(c);
 		/* The peak decays slowly (1 dB/s) so a quieter stretch
@@ -740,6 +766,8 @@ metrics_analyzer_finish(struct metrics_analyzer *a, struct metrics *out,
 		if (a->ch[i] == NULL)
 			continue;
 		syllable_end(a->ch[i]);
+		if (a->ch[i]->prev_act && end_run(a->ch[i], PAD_END) < 0)
+			goto oom;
 		if (close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
 			goto oom;
 		/* Padding may run past the end of the audio. */
