@@ -56,8 +56,8 @@ LIB := $(BUILD)/libpipeline.a
 
 # Debian packages the build, the tests and the demo need.
 DEPS := gcc make pkg-config perl libsndfile1-dev libsoxr-dev libpq-dev \
-	libyaml-dev postgresql espeak-ng valgrind
-BENCH_DEPS := ffmpeg praat sox hyperfine
+	libyaml-dev postgresql espeak-ng valgrind praat pocketsphinx-testdata
+BENCH_DEPS := ffmpeg praat sox hyperfine time
 
 .PHONY: all deps bench-deps check test unit check-headers fmt-check demo \
 	bench clean install uninstall asan unit-run
