@@ -1,119 +1,119 @@
 #!/bin/sh
-# bench.sh (make bench): callqa-measure's speed beside what a user would
-# otherwise run on the same files in the same run: a bare libsndfile decode
-# (the floor), ffmpeg's silencedetect (silence) and praat's To Pitch (ac)
-# (pitch).  Each tool runs BENCH_REPEAT times (default 3) and the least CPU
-# time counts, since these machines are shared and noisy; ratios are the
-# other tool's CPU time over callqa's.  Then peak memory on a 4-hour call.
-set -eu
-cd "$(dirname "$0")/.."
-TOP=$PWD
-PATH=$TOP/bin:$PATH
-B=${BENCH_DIR:-build/bench}
-REPEAT=${BENCH_REPEAT:-3}
-export LC_ALL=C.UTF-8 TZ=UTC CALLQA_PROGRESS=0
-mkdir -p "$B"
+# bench.sh (make bench): the speed of callqa-measure against the tools a
+# user would otherwise reach for, in the same run on the same files:
+# a bare libsndfile decode (build/sfdecode), ffmpeg -af silencedetect for
+# silence and praat To Pitch (ac) for pitch (both channels), with
+# audio-seconds per CPU-second for each; -j scaling; and the peak resident
+# memory of callqa-measure on a 4-hour call.
+#
+#   BENCH_MINUTES=30 sh tests/bench.sh
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${CALLQA_BIN:-$TOP/bin}
+BUILD=${CALLQA_BUILD:-$TOP/build}
+MIN=${BENCH_MINUTES:-30}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/callqa-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export LC_ALL=C TZ=UTC
+cd "$TMP" || exit 1
 
-echo "== sample calls (generated once, cached in $B/calls)"
-[ -f "$B/calls/manifest.csv" ] ||
-	build/callgen month --out "$B/calls" --agents 4 --month 2026-10 \
-		--days 5 --calls-per-day 3 --seed 7 >/dev/null
-set -- "$B"/calls/audio/*.wav
-NFILES=$#
-SECS=$(build/sfdecode "$@")
-echo "$NFILES $SECS" | awk '{ printf "%d calls, %.1f min of 8 kHz stereo u-law\n", $1, $2 / 60 }'
-callqa-ingest -q -b BENCH -m "$B/calls/manifest.csv" >"$B/ingest.tsv"
+for t in ffmpeg praat sox; do
+	command -v $t >/dev/null || { echo "bench: $t is not installed (make bench-deps)"; exit 1; }
+done
 
-# One long file: the same calls end to end (about an hour).
-if [ ! -f "$B/hour.wav" ]; then
-	sox "$@" "$B/hour.wav"
+# cpu CMD...: run CMD, print its user+system CPU seconds (from times(1)).
+cpu() {
+	sh -c '"$@" >/dev/null 2>&1; times' sh "$@" | tail -1 |
+		awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m")
+			t += a[1] * 60 + a[2] } printf "%.3f\n", t }'
+}
+
+# Calls of 5 minutes: speech clips (espeak-ng, and pocketsphinx-testdata
+# when installed) back and forth with pauses and dead air, telephone band,
+# u-law, line noise.
+PS=/usr/share/pocketsphinx/test/data
+espeak-ng -v en-us -w a.wav "Good morning, thank you for calling. How can I help you today?"
+espeak-ng -v en-us+f3 -w c.wav "I have a question about the bill I received last week."
+n=$(( (MIN + 4) / 5 ))
+i=0
+while [ $i -lt $n ]; do
+	awk -v seed=$i -v ps=$PS 'BEGIN { srand(seed + 1); t = 0.5
+		while (t < 290) {
+			print 1, t, "file a.wav 0"; t += 3.5 + rand()
+			if (rand() < 0.5 && system("test -f " ps "/cards/005.wav") == 0)
+				print 2, t, "file " ps "/cards/005.wav 0"
+			else
+				print 2, t, "file c.wav 0"
+			t += 3.5 + rand() * (rand() < 0.2 ? 6 : 1)
+		} }' >call$i.txt
+	"$BUILD/mkcall" -d 300 call$i.txt call$i.wav >/dev/null
+	printf 'call_id\taudio\tagent_channel\tstatus\n' >/dev/null
+	i=$((i + 1))
+done
+{
+	printf 'call_id\taudio\tagent_channel\tstatus\n'
 	i=0
-	while [ "$(soxi -D "$B/hour.wav" | cut -d. -f1)" -lt 3600 ] && [ $i -lt 10 ]; do
-		sox "$B/hour.wav" "$@" "$B/hour2.wav" && mv "$B/hour2.wav" "$B/hour.wav"
+	while [ $i -lt $n ]; do
+		printf 'c%d\t%s/call%d.wav\t1\tok\n' $i "$TMP" $i
 		i=$((i + 1))
 	done
-fi
-HOUR=$(soxi -D "$B/hour.wav")
+} >calls.tsv
+AUDIO=$(awk -v n=$n 'BEGIN { print n * 300 }')
+echo "bench: $n calls, $AUDIO s of 8 kHz stereo u-law audio"
 
-# best_cpu CMD...: run REPEAT times; print "cpu_s wall_s peak_kib" of the
-# run with the least CPU time (user + system, children included).
-best_cpu() {
-	best=
-	r=0
-	while [ $r -lt "$REPEAT" ]; do
-		/usr/bin/time -f '%U %S %e %M' -o "$B/time" "$@" >/dev/null 2>"$B/err" || {
-			echo "bench: $* failed:" >&2
-			tail -5 "$B/err" >&2
-			exit 1
-		}
-		line=$(awk '{ printf "%.3f %.3f %d", $1 + $2, $3, $4 }' "$B/time")
-		if [ -z "$best" ] || [ "$(echo "$line $best" | awk '{ print ($1 < $4) }')" = 1 ]; then
-			best=$line
-		fi
-		r=$((r + 1))
-	done
-	echo "$best"
-}
-
-cat >"$B/pitch.praat" <<'EOF'
-form Pitch of both channels
-	sentence File
+t_dec=$(cpu "$BUILD/sfdecode" call*.wav)
+t_m1=$(cpu "$BIN/callqa-measure" -j 1 calls.tsv)
+t_m2=$(sh -c 'start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N);
+	echo "$start $end"' sh "$BIN/callqa-measure" -j 2 calls.tsv |
+	awk '{ printf "%.3f\n", $2 - $1 }')
+t_w1=$(sh -c 'start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N);
+	echo "$start $end"' sh "$BIN/callqa-measure" -j 1 calls.tsv |
+	awk '{ printf "%.3f\n", $2 - $1 }')
+cat >silence.sh <<'EOF'
+for f in "$@"; do
+	ffmpeg -nostdin -v info -i "$f" -af silencedetect=n=-35dB:d=3 -f null - 2>&1 |
+		grep -c silence_end
+done
+EOF
+t_ff=$(cpu sh silence.sh call*.wav)
+cat >pitch.praat <<'EOF'
+form Pitch
+	sentence file
 endform
-sound = Read from file: file$
-for c from 1 to 2
-	selectObject: sound
-	one = Extract one channel: c
-	pitch = To Pitch (ac): 0, 75, 15, "no", 0.03, 0.45, 0.01, 0.35, 0.14, 600
-	removeObject: one, pitch
+s = Read from file: file$
+for c to 2
+	selectObject: s
+	x = Extract one channel: c
+	p = To Pitch (ac): 0.01, 60, 15, "no", 0.03, 0.45, 0.01, 0.35, 0.14, 450
 endfor
 EOF
-
-# The per-call runs, as a user would script them over a night's files.
-cat >"$B/ffmpeg.sh" <<'EOF'
-for f; do ffmpeg -nostdin -hide_banner -loglevel info -i "$f" \
-	-af silencedetect=noise=-40dB:duration=3 -f null - 2>/dev/null; done
+cat >praat.sh <<'EOF'
+for f in "$@"; do praat --run pitch.praat "$f"; done
 EOF
-cat >"$B/praat.sh" <<EOF
-for f; do praat --run "$B/pitch.praat" "\$f" >/dev/null; done
-EOF
+t_pr=$(cpu sh praat.sh "$TMP"/call*.wav)
 
-row() { # name audio_s "cpu wall rss" base_cpu
-	echo "$3" | awk -v n="$1" -v a="$2" -v base="$4" '{
-		ratio = base > 0 ? sprintf("%.1fx", $1 / base) : "-"
-		printf "%-34s %8.1f %8.3f %8.3f %10.0f %9s %7.1f\n", n, a, $1, $2,
-			($1 > 0 ? a / $1 : 0), ratio, $3 / 1024 }'
-}
-header() {
-	printf '\n== %s\n' "$1"
-	printf '%-34s %8s %8s %8s %10s %9s %7s\n' tool "audio s" "CPU s" "wall s" \
-		"audio/CPU" "CPU ratio" "MiB"
-}
+rate() { awk -v a="$AUDIO" -v t="$1" 'BEGIN { if (t <= 0) t = 0.001; printf "%9.0f", a / t }'; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y <= 0) y = 0.001; printf "%.1f", x / y }'; }
+printf '%-44s %9s %14s\n' "tool (same $AUDIO s of audio)" "CPU s" "audio-s/CPU-s"
+printf '%-44s %9.3f %14s\n' "libsndfile bare decode" "$t_dec" "$(rate "$t_dec")"
+printf '%-44s %9.3f %14s\n' "callqa-measure -j 1 (all metrics)" "$t_m1" "$(rate "$t_m1")"
+printf '%-44s %9.3f %14s\n' "ffmpeg -af silencedetect (silence only)" "$t_ff" "$(rate "$t_ff")"
+printf '%-44s %9.3f %14s\n' "praat To Pitch (ac), 2 channels (pitch only)" "$t_pr" "$(rate "$t_pr")"
+echo "callqa-measure vs bare decode: $(ratio "$t_m1" "$t_dec")x the decode time"
+echo "ffmpeg silencedetect / callqa-measure: $(ratio "$t_ff" "$t_m1")x"
+echo "praat pitch / callqa-measure: $(ratio "$t_pr" "$t_m1")x"
+echo "callqa-measure wall time: -j 1 ${t_w1} s, -j 2 ${t_m2} s (speed-up $(ratio "$t_w1" "$t_m2")x on $(nproc) CPUs)"
 
-header "$NFILES calls, one process per tool (ratio: tool CPU / callqa-measure -j1 CPU)"
-M1=$(best_cpu callqa-measure -q -j 1 "$B/ingest.tsv")
-M1CPU=${M1%% *}
-row "callqa-measure -j1 (all metrics)" "$SECS" "$M1" "$M1CPU"
-row "callqa-measure -j2" "$SECS" "$(best_cpu callqa-measure -q -j 2 "$B/ingest.tsv")" "$M1CPU"
-row "libsndfile bare decode" "$SECS" "$(best_cpu build/sfdecode "$@")" "$M1CPU"
-row "ffmpeg silencedetect (per file)" "$SECS" "$(best_cpu sh "$B/ffmpeg.sh" "$@")" "$M1CPU"
-row "praat To Pitch (ac) (per file)" "$SECS" "$(best_cpu sh "$B/praat.sh" "$@")" "$M1CPU"
-
-header "one file of $(printf '%.0f' "$HOUR") s (ratio: tool CPU / callqa-measure CPU)"
-printf 'call_id\tagent_id\tstarted_at\taudio\tagent_channel\tstatus\nH1\tA1\t2026-10-01T00:00:00+00:00\t%s\t1\tok\n' \
-	"$TOP/$B/hour.wav" >"$B/hour.tsv"
-H=$(best_cpu callqa-measure -q "$B/hour.tsv")
-HCPU=${H%% *}
-row "callqa-measure (all metrics)" "$HOUR" "$H" "$HCPU"
-row "libsndfile bare decode" "$HOUR" "$(best_cpu build/sfdecode "$B/hour.wav")" "$HCPU"
-row "ffmpeg silencedetect" "$HOUR" "$(best_cpu sh "$B/ffmpeg.sh" "$B/hour.wav")" "$HCPU"
-row "praat To Pitch (ac)" "$HOUR" "$(best_cpu sh "$B/praat.sh" "$B/hour.wav")" "$HCPU"
-
-echo
-echo "== memory: a 4-hour call"
-[ -f "$B/4h.wav" ] || sox "$B/hour.wav" "$B/hour.wav" "$B/hour.wav" "$B/hour.wav" "$B/4h.wav"
-printf 'call_id\tagent_id\tstarted_at\taudio\tagent_channel\tstatus\nF1\tA1\t2026-10-01T00:00:00+00:00\t%s\t1\tok\n' \
-	"$TOP/$B/4h.wav" >"$B/4h.tsv"
-REPEAT=1
-F=$(best_cpu callqa-measure -q "$B/4h.tsv")
-H1=$(echo "$H" | awk '{ print $3 }')
-echo "$F" | awk -v h="$H1" '{ printf "callqa-measure peak RSS: 4-hour call %.1f MiB, 1-hour call %.1f MiB (%.1f s CPU for 4 h)\n", $3 / 1024, h / 1024, $1 }'
+# Bounded memory: one 4-hour call.
+i=0
+set --
+while [ $i -lt 48 ]; do set -- "$@" call$((i % n)).wav; i=$((i + 1)); done
+sox "$@" long.wav
+printf 'call_id\taudio\tagent_channel\tstatus\nlong\t%s/long.wav\t1\tok\n' "$TMP" >long.tsv
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f '%M' -o rss.txt "$BIN/callqa-measure" long.tsv >long.out
+	echo "callqa-measure on a 4-hour call: peak RSS $(cat rss.txt) KB," \
+		"CPU $(cpu "$BIN/callqa-measure" long.tsv) s"
+else
+	echo "callqa-measure on a 4-hour call: CPU $(cpu "$BIN/callqa-measure" long.tsv) s (install time(1) for the peak RSS)"
+fi

@@ -1,0 +1,911 @@
+/*
+ * metrics.c: voice activity, hold music, silence, overtalk, turn taking,
+ * pitch, loudness and speaking rate of a call, in one streaming pass.
+ *
+ * Each channel is cut into 10 ms frames (80 samples at 8 kHz) after a
+ * 80 Hz high-pass.  On entry a frame gets its level (dB re full scale),
+ * its periodicity and pitch (pitch.c), a noise floor (minimum statistics
+ * over 8 s: R. Martin, "Noise power spectral density estimation based on
+ * optimal smoothing and minimum statistics", IEEE Trans. SAP 9(5), 2001,
+ * here in its simplest block-minimum form) and a hold-music vote over the
+ * last 2 s.  Frames wait 2 s in a delay line so that the hold decision can
+ * look both ways, and leave it in step across channels, where they are
+ * classified (speech, hold or neither), checked for cross-channel leakage,
+ * and folded into run-length segment lists and running statistics.
+ * Nothing but the segment lists grows with the length of the call.
+ */
+#include "callqa/metrics.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callqa/audio.h"
+#include "callqa/pitch.h"
+#include "callqa/strbuf.h"
+
+#define FPS 100		   /* frames per second */
+#define DELAY 200	   /* delay line, frames (hold window) */
+#define FLOOR_BLOCK 50	   /* minimum-statistics block, frames */
+#define FLOOR_NBLK 16	   /* blocks in the floor window (8 s) */
+#define BRIDGE 30	   /* pauses under 0.30 s (padded) are bridged */
+#define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
+#define HOLD_LOUD 85	   /* hold: % of frames over the floor */
+#define HOLD_TONAL 40	   /* hold: % of frames periodic */
+#define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under this (dB) */
+#define SEG_VOICED 15	   /* speech: % of a run's frames voiced */
+#define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
+#define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
+#define PAD_START 6	   /* frames added before a gradual onset */
+#define PAD_END 25	   /* and after a gradual decay (tails under noise) */
+#define ACT_STRONG 10.0f   /* dB over the floor: speech whatever voicing */
+#define ACT_VOICED 5.0f	   /* dB over the floor: speech when voiced */
+#define ACT_CONTINUE 4.0f  /* dB over the floor: speech goes on */
+#define ABRUPT_NEAR 6.0f   /* "at the floor" for abrupt edges, dB */
+#define VOICED_MIN 0.60f   /* NCCF for a voiced frame */
+#define PITCH_VOICED 0.50f /* NCCF for a frame in the pitch statistics */
+#define ABS_MIN_DB -65.0f  /* quieter than this is never speech */
+#define PEAK_RANGE 40.0f   /* speech is within this of the speaker's peak */
+#define LEAK_DB 15.0f	   /* leakage: this much below the other channel */
+#define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
+#define SYL_VOICED 0.40f   /* syllable nuclei: NCCF at the peak */
+#define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
+#define HIST_N 4000
+#define OCTAVE_GUARD 11.0  /* st from the median: an octave error */
+#define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
+
+struct ivls {
+	int32_t *v; /* start, end pairs in frames (end exclusive) */
+	size_t n, cap;
+};
+
+struct feat {
+	float db, e, f0, voicing, periodicity;
+};
+
+struct biquad {
+	float b0, b1, b2, a1, a2, z1, z2;
+};
+
+struct chan {
+	struct biquad hp;
+	struct biquad modbp;
+	struct pitch *pitch;
+	float hop[METRICS_HOP];
+	/* noise floor: minimum statistics */
+	float blkmin, mins[FLOOR_NBLK], floor_db, runmin;
+	int blkn, nmins, minpos;
+	/* hold vote over the last DELAY frames */
+	uint8_t loud[DELAY], voiced[DELAY];
+	float mod2[DELAY];
+	int nloud, nvoiced;
+	double summod;
+	long last_cand; /* last entry frame whose window looked like hold */
+	/* delay line */
+	struct feat ring[DELAY];
+	/* exit side */
+	float peak_db;
+	int prev_act;
+	float prev_db;	    /* level of the previous frame */
+	int pad_s, pad_e;   /* padding of the pending segment */
+	int32_t run_s, run_e; /* the current run of speech frames */
+	int run_pad;
+	long run_act, run_voiced;
+	double run_esum;
+	struct ivls speech, hold;
+	int32_t sp_s, sp_e, ho_s, ho_e; /* pending runs, -1 when none */
+	double esum;
+	long eframes;
+	uint32_t *hist;
+	long nvoiced_acc;
+	float smooth_e; /* syllable nuclei state */
+	int syl_have, syl_ok;
+	float syl_pk, syl_mn, peak_all;
+	long syllables;
+};
+
+struct metrics_analyzer {
+	int nch, ach, cch; /* channels in the input; agent, customer index */
+	int npos;	   /* samples in the current hop */
+	long entered;	   /* frames entered */
+	long exited;	   /* frames out of the delay line */
+	long long samples;
+	struct metrics_opts o;
+	struct chan *ch[2]; /* agent, customer (NULL when mono) */
+	int nan;
+};
+
+static void
+biquad_hp(struct biquad *q, double fs, double f0)
+{
+	double w = 2 * M_PI * f0 / fs, al = sin(w) / (2 * M_SQRT1_2 * 1);
+	double c = cos(w), a0 = 1 + al;
+
+	/* RBJ audio EQ cookbook high-pass, Q = 1/sqrt(2). */
+	memset(q, 0, sizeof(*q));
+	q->b0 = (float)((1 + c) / 2 / a0);
+	q->b1 = (float)(-(1 + c) / a0);
+	q->b2 = q->b0;
+	q->a1 = (float)(-2 * c / a0);
+	q->a2 = (float)((1 - al) / a0);
+}
+
+static void
+biquad_bp(struct biquad *q, double fs, double f0, double qf)
+{
+	double w = 2 * M_PI * f0 / fs, al = sin(w) / (2 * qf);
+	double c = cos(w), a0 = 1 + al;
+
+	/* RBJ band-pass, 0 dB peak gain. */
+	memset(q, 0, sizeof(*q));
+	q->b0 = (float)(al / a0);
+	q->b1 = 0;
+	q->b2 = (float)(-al / a0);
+	q->a1 = (float)(-2 * c / a0);
+	q->a2 = (float)((1 - al) / a0);
+}
+
+static inline float
+biquad_run(struct biquad *q, float x)
+{
+	float y = q->b0 * x + q->z1;
+
+	q->z1 = q->b1 * x - q->a1 * y + q->z2;
+	q->z2 = q->b2 * x - q->a2 * y;
+	return y;
+}
+
+static int
+ivls_add(struct ivls *l, int32_t s, int32_t e)
+{
+	if (l->n + 2 > l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		int32_t *nv;
+
+		if (ncap > SEG_MAX * 2)
+			return -1;
+		nv = realloc(l->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = s;
+	l->v[l->n++] = e;
+	return 0;
+}
+
+static void
+chan_free(struct chan *c)
+{
+	if (c == NULL)
+		return;
+	pitch_free(c->pitch);
+	free(c->speech.v);
+	free(c->hold.v);
+	free(c->hist);
+	free(c);
+}
+
+static struct chan *
+chan_new(void)
+{
+	struct chan *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->pitch = pitch_new();
+	c->hist = calloc(HIST_N, sizeof(*c->hist));
+	if (c->pitch == NULL || c->hist == NULL) {
+		chan_free(c);
+		return NULL;
+	}
+	biquad_hp(&c->hp, METRICS_RATE, 80);
+	/* syllabic modulation: 2.5-8 Hz band of the level contour */
+	biquad_bp(&c->modbp, FPS, 4.5, 0.8);
+	c->blkmin = 1e9f;
+	c->runmin = 1e9f;
+	c->floor_db = -120;
+	c->last_cand = -1000000;
+	c->peak_db = -120;
+	c->peak_all = -120;
+	c->sp_s = c->ho_s = c->run_s = -1;
+	return c;
+}
+
+/* Frame entry: features, floor, pitch, hold vote. */
+static void
+chan_enter(struct chan *c, long f)
+{
+	struct feat *ft = &c->ring[f % DELAY];
+	struct pitch_frame pf;
+	float x[METRICS_HOP], e = 0, db, env, m;
+	int i, k = (int)(f % DELAY), cand, analyse;
+
+	for (i = 0; i < METRICS_HOP; i++) {
+		x[i] = biquad_run(&c->hp, c->hop[i]);
+		e += x[i] * x[i];
+	}
+	e /= METRICS_HOP;
+	db = 10 * log10f(e + 1e-12f);
+	analyse = db > ABS_MIN_DB && db > c->floor_db + 3;
+	pitch_hop(c->pitch, x, analyse, &pf);
+	if (pf.voicing >= PITCH_VOICED && db > c->floor_db + ACT_VOICED)
+		pitch_accept(c->pitch, pf.f0);
+	ft->db = db;
+	ft->e = e;
+	ft->f0 = pf.f0;
+	ft->voicing = pf.voicing;
+	ft->periodicity = pf.periodicity;
+
+	/* Hold vote: continuous, tonal, without syllabic modulation. */
+	c->nloud -= c->loud[k];
+	c->nvoiced -= c->voiced[k];
+	c->summod -= c->mod2[k];
+	c->loud[k] = db > c->floor_db + ACT_VOICED && db > ABS_MIN_DB;
+	c->voiced[k] = pf.periodicity > 0.6f;
+	env = db > c->floor_db ? db : c->floor_db;
+	m = biquad_run(&c->modbp, env);
+	c->mod2[k] = m * m;
+	c->nloud += c->loud[k];
+	c->nvoiced += c->voiced[k];
+	c->summod += c->mod2[k];
+	if (c->summod < 0)
+		c->summod = 0;
+	cand = f >= DELAY - 1 && c->nloud >= DELAY * HOLD_LOUD / 100 &&
+	       c->nvoiced >= DELAY * HOLD_TONAL / 100 &&
+	       c->summod / DELAY < HOLD_MOD_DB * HOLD_MOD_DB;
+	if (cand)
+		c->last_cand = f;
+
+	/* Noise floor: minimum of block minima, frozen during hold. */
+	if (db < c->runmin)
+		c->runmin = db;
+	if (!cand && db < c->blkmin)
+		c->blkmin = db;
+	if (++c->blkn == FLOOR_BLOCK) {
+		if (c->blkmin < 1e8f) {
+			c->mins[c->minpos] = c->blkmin;
+			c->minpos = (c->minpos + 1) % FLOOR_NBLK;
+			if (c->nmins < FLOOR_NBLK)
+				c->nmins++;
+		}
+		c->blkn = 0;
+		c->blkmin = 1e9f;
+	}
+	if (c->nmins == 0) {
+		c->floor_db = c->runmin;
+	} else {
+		float mn = c->mins[0];
+
+		for (i = 1; i < c->nmins; i++)
+			if (c->mins[i] < mn)
+				mn = c->mins[i];
+		c->floor_db = mn;
+	}
+}
+
+/* Speech decision of a frame leaving the delay line, before leakage. */
+static int
+chan_active(const struct chan *c, const struct feat *ft)
+{
+	float over = ft->db - c->floor_db;
+
+	if (ft->db < ABS_MIN_DB || ft->db < c->peak_db - PEAK_RANGE)
+		return 0;
+	/* Hysteresis: a decaying syllable stays speech down to a lower
+	 * level than it takes to start one. */
+	if (c->prev_act && over > ACT_CONTINUE)
+		return 1;
+	return over > ACT_STRONG ||
+	       (over > ACT_VOICED && ft->voicing >= VOICED_MIN);
+}
+
+static int
+chan_hold(const struct chan *c, const struct feat *ft, long f)
+{
+	return c->last_cand >= f && ft->db > c->floor_db + ACT_VOICED;
+}
+
+static int
+close_speech(struct chan *c)
+{
+	int32_t s = c->sp_s - c->pad_s, e = c->sp_e + c->pad_e;
+	int32_t len = c->sp_e - c->sp_s;
+	size_t n = c->speech.n;
+
+	if (c->sp_s < 0)
+		return 0;
+	c->sp_s = -1;
+	if (len < SEG_MIN)
+		return 0;
+	if (s < 0)
+		s = 0;
+	/* Padding may not reach into the previous segment. */
+	if (n && s < c->speech.v[n - 1])
+		s = c->speech.v[n - 1];
+	return ivls_add(&c->speech, s, e);
+}
+
+/*
+ * A run of speech frames has ended (its end padding in pad_e).  Speech is
+ * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
+ * frames is a burst of noise and is dropped.  Otherwise it joins the
+ * pending segment when the pause between their padded extents is under
+ * 0.30 s (the truth convention), or starts a new one.
+ */
+static int
+end_run(struct chan *c, int pad_e)
+{
+	if (c->run_s < 0)
+		return 0;
+	if (c->run_act >= 30 &&
+	    c->run_voiced * 100 < c->run_act * SEG_VOICED) {
+		c->run_s = -1;
+		return 0;
+	}
+	c->esum += c->run_esum;
+	c->eframes += c->run_act;
+	if (c->sp_s >= 0 &&
+	    (c->run_s - c->run_pad) - (c->sp_e + c->pad_e) < BRIDGE) {
+		c->sp_e = c->run_e;
+	} else {
+		if (close_speech(c) < 0)
+			return -1;
+		c->sp_s = c->run_s;
+		c->sp_e = c->run_e;
+		c->pad_s = c->run_pad;
+	}
+	c->pad_e = pad_e;
+	c->run_s = -1;
+	return 0;
+}
+
+static int
+close_hold(struct chan *c)
+{
+	int r = 0;
+
+	if (c->ho_s >= 0 && c->ho_e - c->ho_s >= HOLD_MIN)
+		r = ivls_add(&c->hold, c->ho_s, c->ho_e);
+	c->ho_s = -1;
+	return r;
+}
+
+/*
+ * Syllable nuclei after N. H. de Jong and T. Wempe, "Praat script to
+ * detect syllable nuclei and measure speech rate automatically", Behavior
+ * Research Methods 41(2), 2009: peaks of the (smoothed) intensity that
+ * stand DIP_DB over the dip before the next peak, voiced, and within 25 dB
+ * of the speaker's loudest frame.
+ */
+static void
+syllable_end(struct chan *c)
+{
+	if (c->syl_have && c->syl_ok)
+		c->syllables++;
+	c->syl_have = 0;
+}
+
+static void
+syllable_step(struct chan *c, const struct feat *ft)
+{
+	float v, floor_ok;
+	int ok;
+
+	c->smooth_e = 0.5f * c->smooth_e + 0.5f * ft->e;
+	v = 10 * log10f(c->smooth_e + 1e-12f);
+	floor_ok = c->floor_db + ACT_STRONG;
+	ok = ft->voicing >= SYL_VOICED && v > floor_ok &&
+	     v > c->peak_all - 25;
+	if (!c->syl_have) {
+		c->syl_have = 1;
+		c->syl_pk = c->syl_mn = v;
+		c->syl_ok = ok;
+	} else if (v > c->syl_pk && c->syl_pk - c->syl_mn < DIP_DB) {
+		c->syl_pk = c->syl_mn = v;
+		c->syl_ok = ok;
+	} else if (v < c->syl_mn) {
+		c->syl_mn = v;
+	} else if (c->syl_pk - c->syl_mn >= DIP_DB &&
+		   v - c->syl_mn >= DIP_DB) {
+		if (c->syl_ok)
+			c->syllables++;
+		c->syl_pk = c->syl_mn = v;
+		c->syl_ok = ok;
+	}
+}
+
+/* Frame exit, after the cross-channel decision. */
+static int
+chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
+{
+	int32_t fr = (int32_t)f;
+
+	/*
+	 * Speech that starts or stops abruptly (a step of 8 dB within one
+	 * frame from or to near the noise floor) is padded by one frame; a
+	 * gradual onset or decay goes on under the noise, so it is padded by
+	 * the time such tails take (PAD_START, PAD_END).
+	 */
+	if (act && !c->prev_act) {
+		c->run_s = fr;
+		c->run_act = c->run_voiced = 0;
+		c->run_esum = 0;
+		c->run_pad = ft->db - c->prev_db >= 8 &&
+				     c->prev_db - c->floor_db < ABRUPT_NEAR
+			     ? 1
+			     : PAD_START;
+	}
+	if (!act && c->prev_act &&
+	    end_run(c, c->prev_db - ft->db >= 8 &&
+				       ft->db - c->floor_db < ABRUPT_NEAR
+			       ? 1
+			       : PAD_END) < 0)
+		return -1;
+	c->prev_act = act;
+	c->prev_db = ft->db;
+	if (act) {
+		if (ft->db > c->peak_db)
+			c->peak_db = ft->db;
+		if (ft->db > c->peak_all)
+			c->peak_all = ft->db;
+		if (ft->f0 >= PITCH_MIN_HZ && ft->f0 <= PITCH_MAX_HZ &&
+		    ft->voicing >= PITCH_VOICED) {
+			int b = (int)lrint(1200 * log2(ft->f0 / HIST_LO));
+
+			if (b >= 0 && b < HIST_N) {
+				c->hist[b]++;
+				c->nvoiced_acc++;
+			}
+		}
+		syllable_step(c, ft);
+		c->run_e = fr + 1;
+		c->run_act++;
+		c->run_voiced += ft->voicing >= VOICED_MIN;
+		c->run_esum += ft->e;
+	} else {
+		syllable_end(c);
+		/* The peak decays slowly (1 dB/s) so a quieter stretch
+		 * later in the call is still heard. */
+		c->peak_db -= 0.01f;
+	}
+	if (hold) {
+		if (c->ho_s >= 0 && fr - c->ho_e < HOLD_BRIDGE) {
+			c->ho_e = fr + 1;
+		} else {
+			if (close_hold(c) < 0)
+				return -1;
+			c->ho_s = fr;
+			c->ho_e = fr + 1;
+		}
+	}
+	return 0;
+}
+
+/* Move frame f (all channels) out of the delay line. */
+static int
+exit_frame(struct metrics_analyzer *a, long f)
+{
+	struct feat *ft[2] = { NULL, NULL };
+	int act[2] = { 0, 0 }, hold[2] = { 0, 0 }, i, n = a->ch[1] ? 2 : 1;
+
+	for (i = 0; i < n; i++) {
+		ft[i] = &a->ch[i]->ring[f % DELAY];
+		hold[i] = chan_hold(a->ch[i], ft[i], f);
+		act[i] = !hold[i] && chan_active(a->ch[i], ft[i]);
+	}
+	/*
+	 * Leakage and echo: a frame that is much weaker than the other
+	 * channel's simultaneous frame, and weak for its own speaker, is the
+	 * other party heard through the line.
+	 */
+	if (n == 2 && act[0] && act[1]) {
+		for (i = 0; i < 2; i++) {
+			struct chan *c = a->ch[i];
+
+			if (ft[i]->db < ft[1 - i]->db - LEAK_DB &&
+			    ft[i]->db < c->peak_db - LEAK_DB)
+				act[i] = 0;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (chan_exit(a->ch[i], ft[i], f, act[i], hold[i]) < 0)
+			return -1;
+	return 0;
+}
+
+struct metrics_analyzer *
+metrics_analyzer_new(int nch, int agent_channel, const struct metrics_opts *o,
+		     struct err *e)
+{
+	struct metrics_analyzer *a;
+
+	if (nch < 1 || nch > AUDIO_MAX_CHANNELS)
+		return err_set(e, "%d channels: need 1 to %d", nch,
+			       AUDIO_MAX_CHANNELS), NULL;
+	if (agent_channel < 1 || agent_channel > nch)
+		agent_channel = 1;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		goto oom;
+	a->nch = nch;
+	a->o = *o;
+	a->ach = agent_channel - 1;
+	a->cch = nch == 1 ? -1 : agent_channel == 1 ? 1 : 0;
+	if ((a->ch[0] = chan_new()) == NULL)
+		goto oom;
+	if (a->cch >= 0 && (a->ch[1] = chan_new()) == NULL)
+		goto oom;
+	return a;
+oom:
+	metrics_analyzer_free(a);
+	err_set(e, "out of memory");
+	return NULL;
+}
+
+void
+metrics_analyzer_free(struct metrics_analyzer *a)
+{
+	if (a == NULL)
+		return;
+	chan_free(a->ch[0]);
+	chan_free(a->ch[1]);
+	free(a);
+}
+
+int
+metrics_analyzer_feed(struct metrics_analyzer *a, const float *buf, long n,
+		      struct err *e)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		const float *fr = buf + i * a->nch;
+
+		a->ch[0]->hop[a->npos] = fr[a->ach];
+		if (a->ch[1])
+			a->ch[1]->hop[a->npos] = fr[a->cch];
+		if (++a->npos < METRICS_HOP)
+			continue;
+		a->npos = 0;
+		chan_enter(a->ch[0], a->entered);
+		if (a->ch[1])
+			chan_enter(a->ch[1], a->entered);
+		a->entered++;
+		if (a->entered - a->exited >= DELAY) {
+			if (exit_frame(a, a->exited) < 0)
+				return err_set(e, "too many segments");
+			a->exited++;
+		}
+	}
+	a->samples += n;
+	return 0;
+}
+
+/* ---- call-level metrics from the segment lists ---- */
+
+static double
+ivls_sum(const struct ivls *l)
+{
+	double s = 0;
+	size_t i;
+
+	for (i = 0; i < l->n; i += 2)
+		s += l->v[i + 1] - l->v[i];
+	return s / FPS;
+}
+
+/* out = a intersected with b. */
+static int
+ivls_and(const struct ivls *a, const struct ivls *b, struct ivls *out)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a->n && j < b->n) {
+		int32_t s = a->v[i] > b->v[j] ? a->v[i] : b->v[j];
+		int32_t e = a->v[i + 1] < b->v[j + 1] ? a->v[i + 1]
+						      : b->v[j + 1];
+
+		if (s < e && ivls_add(out, s, e) < 0)
+			return -1;
+		if (a->v[i + 1] < b->v[j + 1])
+			i += 2;
+		else
+			j += 2;
+	}
+	return 0;
+}
+
+/* out = a united with b (both sorted, disjoint within themselves). */
+static int
+ivls_or(const struct ivls *a, const struct ivls *b, struct ivls *out)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a->n || j < b->n) {
+		const int32_t *p;
+
+		if (j >= b->n || (i < a->n && a->v[i] <= b->v[j]))
+			p = a->v + i, i += 2;
+		else
+			p = b->v + j, j += 2;
+		if (out->n && p[0] <= out->v[out->n - 1]) {
+			if (p[1] > out->v[out->n - 1])
+				out->v[out->n - 1] = p[1];
+		} else if (ivls_add(out, p[0], p[1]) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Starts of x that fall inside y with an overlap of at least min frames. */
+static long
+interruptions(const struct ivls *x, const struct ivls *y, int32_t min)
+{
+	size_t i, j = 0;
+	long n = 0;
+
+	for (i = 0; i < x->n; i += 2) {
+		int32_t s = x->v[i], e;
+
+		while (j < y->n && y->v[j + 1] <= s)
+			j += 2;
+		if (j >= y->n || y->v[j] >= s)
+			continue;
+		e = x->v[i + 1] < y->v[j + 1] ? x->v[i + 1] : y->v[j + 1];
+		if (e - s >= min)
+			n++;
+	}
+	return n;
+}
+
+/* Mean gap from the end of each customer segment to the next agent start,
+ * when the agent speaks next. */
+static double
+latency(const struct ivls *ag, const struct ivls *cu)
+{
+	size_t i, j = 0;
+	double sum = 0;
+	long n = 0;
+
+	for (i = 0; i < cu->n; i += 2) {
+		int32_t end = cu->v[i + 1];
+
+		while (j < ag->n && ag->v[j] < end)
+			j += 2;
+		if (j >= ag->n)
+			break;
+		if (i + 2 < cu->n && cu->v[i + 2] < ag->v[j])
+			continue; /* the customer spoke again first */
+		sum += ag->v[j] - end;
+		n++;
+	}
+	return n ? sum / n / FPS : NAN;
+}
+
+static int
+json_list(struct strbuf *sb, const char *name, const struct ivls *l,
+	  int first)
+{
+	size_t i;
+
+	strbuf_addf(sb, "%s\"%s\":[", first ? "" : ",", name);
+	for (i = 0; i < l->n; i += 2) {
+		strbuf_addf(sb, "%s[", i ? "," : "");
+		strbuf_add_json_num(sb, l->v[i] / (double)FPS, 2);
+		strbuf_addch(sb, ',');
+		strbuf_add_json_num(sb, l->v[i + 1] / (double)FPS, 2);
+		strbuf_addch(sb, ']');
+	}
+	return strbuf_addch(sb, ']');
+}
+
+static void
+speaker_stats(struct chan *c, struct metrics_speaker *s)
+{
+	long n = 0, half, cum = 0;
+	double mean = 0, var = 0, sum = 0, sum2 = 0;
+	int b, med = -1, lo, hi;
+
+	s->talk_s = ivls_sum(&c->speech);
+	s->loudness_dbfs = c->eframes ? 10 * log10(c->esum / c->eframes)
+				      : NAN;
+	s->syllables = c->syllables;
+	s->speech_rate_sps = s->talk_s > 0 ? c->syllables / s->talk_s : NAN;
+	s->voiced_frames = c->nvoiced_acc;
+	s->pitch_median_hz = s->pitch_sd_st = NAN;
+	if (c->nvoiced_acc < 10)
+		return;
+	half = (c->nvoiced_acc + 1) / 2;
+	for (b = 0; b < HIST_N; b++) {
+		cum += c->hist[b];
+		if (cum >= half) {
+			med = b;
+			break;
+		}
+	}
+	s->pitch_median_hz = HIST_LO * pow(2, med / 1200.0);
+	/* Values an octave away from the median are tracking errors. */
+	lo = med - (int)(OCTAVE_GUARD * 100);
+	hi = med + (int)(OCTAVE_GUARD * 100);
+	if (lo < 0)
+		lo = 0;
+	if (hi >= HIST_N)
+		hi = HIST_N - 1;
+	for (b = lo; b <= hi; b++) {
+		double st = (b - med) / 100.0;
+
+		n += c->hist[b];
+		sum += c->hist[b] * st;
+		sum2 += c->hist[b] * st * st;
+	}
+	mean = sum / n;
+	var = sum2 / n - mean * mean;
+	s->pitch_sd_st = var > 0 ? sqrt(var) : 0;
+}
+
+int
+metrics_analyzer_finish(struct metrics_analyzer *a, struct metrics *out,
+			struct err *e)
+{
+	struct ivls hold = { 0 }, both = { 0 }, speech = { 0 }, act = { 0 };
+	struct ivls sil = { 0 }, none = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct chan *ag = a->ch[0], *cu = a->ch[1];
+	int32_t first, last, dead = (int32_t)lrint(a->o.dead_air_s * FPS);
+	size_t i;
+	int rc = -1;
+
+	while (a->exited < a->entered)
+		if (exit_frame(a, a->exited++) < 0)
+			goto oom;
+	for (i = 0; i < 2; i++) {
+		if (a->ch[i] == NULL)
+			continue;
+		syllable_end(a->ch[i]);
+		if (a->ch[i]->prev_act && end_run(a->ch[i], PAD_END) < 0)
+			goto oom;
+		if (close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
+			goto oom;
+		/* Padding may run past the end of the audio. */
+		if (a->ch[i]->speech.n &&
+		    a->ch[i]->speech.v[a->ch[i]->speech.n - 1] > a->entered)
+			a->ch[i]->speech.v[a->ch[i]->speech.n - 1] =
+				(int32_t)a->entered;
+	}
+	memset(out, 0, sizeof(*out));
+	out->duration_s = (double)a->samples / METRICS_RATE;
+	out->mono = cu == NULL;
+	speaker_stats(ag, &out->agent);
+	if (cu) {
+		speaker_stats(cu, &out->customer);
+		if (ivls_or(&ag->hold, &cu->hold, &hold) < 0 ||
+		    ivls_and(&ag->speech, &cu->speech, &both) < 0 ||
+		    ivls_or(&ag->speech, &cu->speech, &speech) < 0)
+			goto oom;
+		out->overtalk_s = ivls_sum(&both);
+		out->agent_interruptions = interruptions(
+			&ag->speech, &cu->speech,
+			(int32_t)lrint(a->o.interrupt_min_s * FPS));
+		out->customer_interruptions = interruptions(
+			&cu->speech, &ag->speech,
+			(int32_t)lrint(a->o.interrupt_min_s * FPS));
+		out->response_latency_s = latency(&ag->speech, &cu->speech);
+	} else {
+		struct metrics_speaker nan = { NAN, NAN, NAN, NAN, NAN, 0, 0 };
+
+		out->customer = nan;
+		if (ivls_or(&ag->hold, &hold, &hold) < 0 ||
+		    ivls_or(&ag->speech, &speech, &speech) < 0)
+			goto oom;
+		out->overtalk_s = NAN;
+		out->agent_interruptions = out->customer_interruptions = -1;
+		out->response_latency_s = NAN;
+	}
+	out->hold_s = ivls_sum(&hold);
+	if (ivls_or(&speech, &hold, &act) < 0)
+		goto oom;
+	if (speech.n) {
+		first = speech.v[0];
+		last = speech.v[speech.n - 1];
+		for (i = 0; i + 2 < act.n; i += 2) {
+			int32_t s = act.v[i + 1], en = act.v[i + 2];
+
+			if (s < first)
+				s = first;
+			if (en > last)
+				en = last;
+			if (en <= s)
+				continue;
+			out->silence_s += (double)(en - s) / FPS;
+			if ((double)(en - s) / FPS > out->longest_silence_s)
+				out->longest_silence_s = (double)(en - s) / FPS;
+			if (en - s >= dead) {
+				out->silence_events++;
+				if (ivls_add(&sil, s, en) < 0)
+					goto oom;
+			}
+		}
+	}
+	strbuf_addch(&sb, '{');
+	json_list(&sb, "agent", &ag->speech, 1);
+	json_list(&sb, "customer", cu ? &cu->speech : &none, 0);
+	json_list(&sb, "overtalk", &both, 0);
+	json_list(&sb, "silence", &sil, 0);
+	json_list(&sb, "hold", &hold, 0);
+	if (strbuf_addch(&sb, '}') < 0)
+		goto oom;
+	out->segments = strbuf_detach(&sb);
+	rc = 0;
+	goto out;
+oom:
+	err_set(e, "out of memory");
+out:
+	strbuf_release(&sb);
+	free(hold.v);
+	free(both.v);
+	free(speech.v);
+	free(act.v);
+	free(sil.v);
+	return rc;
+}
+
+void
+metrics_release(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	free(m->segments);
+	m->segments = NULL;
+}
+
+int
+metrics_measure_file(const char *path, int agent_channel,
+		     const struct metrics_opts *o, struct metrics *out,
+		     struct err *e)
+{
+	struct metrics_analyzer *an = NULL;
+	struct audio_info info;
+	struct audio *au;
+	float *buf = NULL;
+	long n;
+	int rc = -1;
+	struct err e2;
+
+	if ((au = audio_open(path, METRICS_RATE, &info, e)) == NULL)
+		return -1;
+	if ((an = metrics_analyzer_new(info.channels, agent_channel, o,
+				       &e2)) == NULL) {
+		err_set(e, "%s: %s", path, e2.msg);
+		goto out;
+	}
+	buf = malloc(sizeof(float) * 4096 * info.channels);
+	if (buf == NULL) {
+		err_set(e, "%s: out of memory", path);
+		goto out;
+	}
+	while ((n = audio_read(au, buf, 4096, e)) > 0)
+		if (metrics_analyzer_feed(an, buf, n, &e2) < 0) {
+			err_set(e, "%s: %s", path, e2.msg);
+			goto out;
+		}
+	if (n < 0)
+		goto out;
+	if (an->samples < METRICS_HOP) {
+		err_set(e, "%s: no audio decoded", path);
+		goto out;
+	}
+	if (metrics_analyzer_finish(an, out, &e2) < 0) {
+		err_set(e, "%s: %s", path, e2.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	metrics_analyzer_free(an);
+	audio_free(au);
+	return rc;
+}
