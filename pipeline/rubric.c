@@ -331,7 +331,7 @@ num_of(struct load *ld, const struct ynode *n, const char *what, double lo,
 		return -1;
 	}
 	if (parse_number(n->val, v, &why) < 0) {
-		problem(ld, n, "%s: '%.40s' is %s", what, n->val, why);
+		problem(ld, n, "%s '%.40s': %s", what, n->val, why);
 		return -1;
 	}
 	if (*v < lo || *v > hi) {
@@ -984,10 +984,72 @@ rubric_free(struct rubric *rb)
 	free(rb);
 }
 
+struct pline {
+	long line, col;
+	size_t seq;
+	const char *s;
+	size_t len;
+};
+
+static int
+pline_cmp(const void *a, const void *b)
+{
+	const struct pline *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Put the problems appended since offset `from` in file order (by line,
+ * then column; problems without a position first), so an inspector reads
+ * them top to bottom.
+ */
+static void
+sort_problems(struct strbuf *pb, size_t from, const char *path)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct pline *v = NULL;
+	size_t n = 0, cap = 0, i, plen = strlen(path);
+	const char *p = pb->buf + from, *nl;
+
+	while ((nl = strchr(p, '\n')) != NULL) {
+		struct pline pl = { 0, 0, n, p, (size_t)(nl - p) + 1 };
+
+		if (strncmp(p, path, plen) == 0 && p[plen] == ':')
+			sscanf(p + plen + 1, "%ld:%ld", &pl.line, &pl.col);
+		if (n == cap) {
+			void *nv = realloc(v, (cap = cap ? 2 * cap : 16) *
+						      sizeof(*v));
+
+			if (nv == NULL) {
+				free(v);
+				return;
+			}
+			v = nv;
+		}
+		v[n++] = pl;
+		p = nl + 1;
+	}
+	qsort(v, n, sizeof(*v), pline_cmp);
+	for (i = 0; i < n; i++)
+		strbuf_add(&out, v[i].s, v[i].len);
+	if (out.len == pb->len - from) {
+		memcpy(pb->buf + from, out.buf, out.len);
+	}
+	strbuf_release(&out);
+	free(v);
+}
+
 struct rubric *
 rubric_parse(const char *path, const char *buf, size_t len,
 	     struct strbuf *problems)
 {
+	size_t from = problems->len;
+
 	struct load ld = { path, problems, 0, NULL };
 	struct ynode *root;
 
@@ -1013,6 +1075,7 @@ rubric_parse(const char *path, const char *buf, size_t len,
 	load_root(&ld, root);
 	ynode_free(root);
 	if (ld.nproblems) {
+		sort_problems(problems, from, path);
 		rubric_free(ld.rb);
 		return NULL;
 	}
