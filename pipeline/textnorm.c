@@ -76,6 +76,8 @@ classify(long cp)
 			return C_KEEP;
 		return C_SPACE; /* controls, spaces and ASCII punctuation */
 	}
+	if (cp >= 0x3005 && cp <= 0x3007)
+		return C_KEEP; /* 々 〆 〇 are letters, not punctuation */
 	if (cp == 0xa0 || cp == 0xb7 || (cp >= 0x2000 && cp <= 0x206f) ||
 	    (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
 	    (cp >= 0xfe50 && cp <= 0xfe6f) || (cp >= 0xff5f && cp <= 0xff65) ||
