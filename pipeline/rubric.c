@@ -228,6 +228,19 @@ map_get(const struct ynode *m, const char *key)
 	return NULL;
 }
 
+/* The key node of key in a mapping, or NULL. */
+static struct ynode *
+map_key(const struct ynode *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; m && m->type == Y_MAP && i + 1 < m->n; i += 2)
+		if (m->kid[i]->type == Y_SCALAR &&
+		    strcmp(m->kid[i]->val, key) == 0)
+			return m->kid[i];
+	return NULL;
+}
+
 /* Report keys of m not in allowed (NULL-terminated), and duplicates. */
 static void
 check_keys(struct load *ld, const struct ynode *m, const char *what,
@@ -677,16 +690,18 @@ load_item(struct load *ld, const struct ynode *m, int sec)
 		for (j = 0; allowed[k][j]; j++)
 			ok |= strcmp(allowed[k][j], kind_keys[i]) == 0;
 		if (!ok)
-			problem(ld, n, "'%s' does not apply to kind %s",
+			problem(ld, map_key(m, kind_keys[i]),
+				"'%s' does not apply to kind %s",
 				kind_keys[i], kinds[k].name);
 	}
 	if ((n = map_get(m, "critical")) != NULL)
 		bool_of(ld, n, "critical", &it->critical);
+	v = 0;
 	if ((n = map_get(m, "points")) != NULL)
-		num_of(ld, n, "points", 0, RUBRIC_MAX_POINTS, &it->points);
+		v = num_of(ld, n, "points", 0, RUBRIC_MAX_POINTS, &it->points);
 	else if (!it->critical)
 		problem(ld, m, "item '%s' has no points", it->id);
-	if (it->points == 0 && !it->critical && map_get(m, "points"))
+	if (v == 0 && it->points == 0 && !it->critical && n)
 		problem(ld, map_get(m, "points"), "points 0 only make sense "
 			"on a critical item");
 	if ((n = map_get(m, "if_missing")) != NULL) {
@@ -776,7 +791,6 @@ load_item(struct load *ld, const struct ynode *m, int sec)
 	}
 	if ((n = map_get(m, "equals")) != NULL && k == RUBRIC_FIELD)
 		strings_of(ld, n, "equals", &it->values, &it->nvalues);
-	(void)v;
 }
 
 static void
