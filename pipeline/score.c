@@ -1089,10 +1089,35 @@ score_explain(score_get_fn get, void *arg, const char *const *sections,
 			    get(arg, "ineligible_reason")
 				    ? get(arg, "ineligible_reason")
 				    : "ineligible");
-	else if ((v = get(arg, "critical_fail")) && strcmp(v, "t") == 0)
-		strbuf_addf(out, "score %s of 100: critical failure\n",
+	else if ((v = get(arg, "critical_fail")) && strcmp(v, "t") == 0) {
+		strbuf_addf(out, "score %s of 100: critical failure",
 			    get(arg, "score") ? get(arg, "score") : "0");
-	else
+		p = items ? strstr(items, "\"result\":\"critical\"") : NULL;
+		if (p) {
+			/* name the failed critical items */
+			const char *q = items;
+			int first = 1;
+
+			arr = NULL;
+			p = q;
+			arr = json_parse(&p, 0);
+			for (i = 0; arr && arr->type == J_ARR && i < arr->n; i++) {
+				const char *r = jstr(arr->kid[i], "result");
+
+				if (r && strcmp(r, "critical") == 0) {
+					strbuf_addf(out, "%s%s", first ? ": " : ", ",
+						    jstr(arr->kid[i], "label")
+							    ? jstr(arr->kid[i],
+								   "label")
+							    : jstr(arr->kid[i],
+								   "id"));
+					first = 0;
+				}
+			}
+			jv_free(arr);
+		}
+		strbuf_addch(out, '\n');
+	} else
 		strbuf_addf(out, "score %s of 100\n",
 			    get(arg, "score") ? get(arg, "score") : "none");
 	for (i = 0; i < nsections; i++) {
