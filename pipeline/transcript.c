@@ -198,7 +198,7 @@ add_seg(struct parse *ps, double start, double end,
 			       t->seg[t->nseg - 1].start);
 	for (i = t->nseg; sp != TRANSCRIPT_UNKNOWN && i-- > 0;)
 		if (t->seg[i].speaker == sp) {
-			if (start < t->seg[i].end - 1e-6)
+			if (start < t->seg[i].end - TRANSCRIPT_OVERLAP_TOL)
 				return err_set(ps->e, "%s:%ld: segment "
 					       "overlaps the same speaker's "
 					       "previous one (line %ld, ends "

@@ -22,7 +22,10 @@
  * A transcript is refused as a whole, with "FILE:LINE: why", for a time
  * that does not parse, an end before its start, a segment starting before
  * the previous one (out of order), a segment overlapping the previous one
- * of the same speaker, text that is not UTF-8, or a file over 16 MiB.
+ * of the same speaker by more than TRANSCRIPT_OVERLAP_TOL (recognisers'
+ * time stamps jitter, and a speaker cut off and starting again may overlap
+ * slightly), text that is not UTF-8, or a file over 16 MiB.  Agent and
+ * customer may overlap freely (that is overtalk).
  */
 #ifndef CALLQA_TRANSCRIPT_H
 #define CALLQA_TRANSCRIPT_H
@@ -32,6 +35,7 @@
 #include "callqa/callqa.h"
 
 #define TRANSCRIPT_MAX_BYTES ((size_t)16 << 20)
+#define TRANSCRIPT_OVERLAP_TOL 0.5 /* seconds */
 
 enum transcript_speaker {
 	TRANSCRIPT_UNKNOWN = 0,

@@ -78,6 +78,9 @@ main(void)
 	check(t == NULL, "same speaker overlapping refused");
 	check_str(e.msg, "b.tsv:2: segment overlaps the same speaker's "
 		  "previous one (line 1, ends 2.000)", "overlap message");
+	t = parse("b.tsv", "0\t2\tagent\thi\n1.6\t3\tagent\tho\n", 1, &e);
+	check(t != NULL, "same speaker overlapping by 0.4 s is jitter, kept");
+	transcript_free(t);
 	t = parse("b.tsv", "0\t2\tagent\thi\n1\t3\tcustomer\tho\n", 1, &e);
 	check(t != NULL, "agent and customer overlapping is overtalk, kept");
 	transcript_free(t);
