@@ -105,7 +105,7 @@ run_stream(FILE *fp, const char *name, const struct rubric *rb,
 		c_status, *c_sec = NULL;
 
 	if ((r = record_reader_new(fp, name, &e)) == NULL) {
-		if (strstr(e.msg, "empty"))
+		if (strstr(e.msg, ": empty input: no header line"))
 			return 0;
 		msg_error("%s", e.msg);
 		return -1;

@@ -199,6 +199,15 @@ run_cmd 0 callqa-score -r $RULES/default.yaml /dev/null
 is "$(wc -c < $OUT | tr -d ' ')" 0 "empty input: empty output"
 callqa-score -r $RULES/default.yaml $TMP/calls.tsv >/dev/full 2>$ERR
 is "$?" 1 "write error: exit 1"
+# A damaged line becomes a reject; inputs must share their columns.
+printf 'call_id\tduration_s\tstatus\nD1\t40.000\tok\nD2\t40.000\n' > $TMP/ragged.tsv
+run_cmd 0 callqa-score -r $R/basic.yaml $TMP/ragged.tsv
+is "$(field status 2 $OUT)" "rejected:score:$TMP/ragged.tsv:3: 2 fields where the header has 3" \
+	"a ragged line is passed on as a reject"
+is "$(field eligible 1 $OUT) $(field ineligible_reason 1 $OUT)" "f nothing to score: no item applies" \
+	"a call where no item applies is ineligible"
+run_cmd 1 callqa-score -r $R/basic.yaml $TMP/ragged.tsv $TMP/b.tsv
+is "$(tail -1 $ERR)" "callqa-score: $TMP/b.tsv: columns differ from the first input's" "inputs with other columns stop the stage"
 # Rescoring needs only the stored columns: drop the scores, score again
 # with another rubric, and the first call's measured values give the same.
 cut -f1-17 $S > $TMP/stored.tsv
