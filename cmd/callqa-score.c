@@ -24,7 +24,8 @@ usage(FILE *fp)
 		"[file ...]\n"
 		"       callqa-score --check rubric.yaml ...\n"
 		"       callqa-score --explain CALL_ID [file ...]\n"
-		"  -r, --rubric FILE     the rubric to apply (callqa-rubric(5))\n"
+		"  -r, --rubric FILE     the rubric to apply "
+		"(callqa-rubric(5))\n"
 		"  -m, --marks FILE      inspectors' marks: CSV call_id,item,"
 		"result,points,inspector,note\n"
 		"  -c, --check           check the rubric files named as "
@@ -221,10 +222,12 @@ run_stream(FILE *fp, const char *name, const struct rubric *rb,
 						       res.section[i], 1);
 				record_set(*wp, c_crit,
 					   res.critical_fail ? "t" : "f");
-				record_set(*wp, c_elig, res.eligible ? "t" : "f");
+				record_set(*wp, c_elig,
+					   res.eligible ? "t" : "f");
 				record_set(*wp, c_reason,
-					   res.eligible ? NULL
-							: res.ineligible_reason);
+					   res.eligible
+						   ? NULL
+						   : res.ineligible_reason);
 				record_set(*wp, c_items, res.items.buf);
 				if (c_status >= 0 && status == NULL)
 					record_set(*wp, c_status, "ok");

@@ -113,9 +113,10 @@ yaml_tree(struct load *ld, const char *buf, size_t len)
 		if (!yaml_parser_parse(&p, &ev)) {
 			at.line = (int)p.problem_mark.line + 1;
 			at.col = (int)p.problem_mark.column + 1;
-			problem(ld, &at, "%s%s%s", p.problem ? p.problem
-							     : "YAML error",
-				p.context ? " " : "", p.context ? p.context : "");
+			problem(ld, &at, "%s%s%s",
+				p.problem ? p.problem : "YAML error",
+				p.context ? " " : "",
+				p.context ? p.context : "");
 			goto fail;
 		}
 		at.line = (int)ev.start_mark.line + 1;
@@ -271,8 +272,9 @@ check_keys(struct load *ld, const struct ynode *m, const char *what,
 		for (j = 0; j < i; j += 2)
 			if (m->kid[j]->type == Y_SCALAR &&
 			    strcmp(m->kid[j]->val, k->val) == 0) {
-				problem(ld, k, "duplicate key '%.60s' (first at "
-					"line %d)", k->val, m->kid[j]->line);
+				problem(ld, k, "duplicate key '%.60s' (first "
+					"at line %d)", k->val,
+					m->kid[j]->line);
 				break;
 			}
 	}

@@ -144,9 +144,10 @@ marks_load(const char *path, const struct rubric *rb,
 					    rb->items[k].points);
 				continue;
 			}
-			m.result = m.points >= rb->items[k].points ? R_PASS
-				   : m.points == 0		     ? R_FAIL
-								     : R_PARTIAL;
+			if (m.points >= rb->items[k].points)
+				m.result = R_PASS;
+			else
+				m.result = m.points == 0 ? R_FAIL : R_PARTIAL;
 		} else {
 			strbuf_addf(warnings, "%s:%ld: result '%.20s': want "
 				    "pass, fail or points\n", path,
@@ -324,7 +325,8 @@ add_window(struct strbuf *ev, const struct rubric_item *it)
 	if (it->window == RUBRIC_WHOLE)
 		strbuf_adds(ev, "whole call");
 	else {
-		strbuf_adds(ev, it->window == RUBRIC_FIRST ? "first " : "last ");
+		strbuf_adds(ev, it->window == RUBRIC_FIRST ? "first "
+							   : "last ");
 		add_num(ev, it->window_s);
 		strbuf_adds(ev, " s");
 	}
@@ -623,8 +625,9 @@ score_call(const struct rubric *rb, score_get_fn get, void *arg,
 			struct strbuf auto_ev = STRBUF_INIT;
 
 			strbuf_addf(&auto_ev, "\"mark\":\"%s\",\"points\":",
-				    m->result == R_PARTIAL ? "points"
-							   : result_name[m->result]);
+				    m->result == R_PARTIAL
+					    ? "points"
+					    : result_name[m->result]);
 			add_num(&auto_ev, m->points);
 			strbuf_adds(&auto_ev, ",\"inspector\":");
 			strbuf_add_json_str(&auto_ev, m->inspector);
@@ -791,32 +794,17 @@ json_str(const char **p)
 				strbuf_addch(&sb, '\r');
 				break;
 			case 'u': {
-				unsigned u = 0;
-				int k;
+				char hex[5] = { 0 }, *end;
+				long u;
 
-				for (k = 1; k <= 4; k++) {
-					char h = s[k];
-
-					u = u * 16 + (unsigned)(h >= 'a' ? h - 'a' + 10
-							: h >= 'A' ? h - 'A' + 10
-							: h - '0');
-					if (h == '\0') {
-						strbuf_release(&sb);
-						return NULL;
-					}
+				memcpy(hex, s + 1, strnlen(s + 1, 4));
+				u = strtol(hex, &end, 16);
+				if (end != hex + 4) {
+					strbuf_release(&sb);
+					return NULL;
 				}
 				s += 4;
-				if (u < 0x80)
-					strbuf_addch(&sb, (int)u);
-				else if (u < 0x800) {
-					strbuf_addch(&sb, (int)(0xc0 | u >> 6));
-					strbuf_addch(&sb, (int)(0x80 | (u & 0x3f)));
-				} else {
-					strbuf_addch(&sb, (int)(0xe0 | u >> 12));
-					strbuf_addch(&sb,
-						     (int)(0x80 | ((u >> 6) & 0x3f)));
-					strbuf_addch(&sb, (int)(0x80 | (u & 0x3f)));
-				}
+				textnorm_add_cp(&sb, u);
 				break;
 			}
 			case '\0':
@@ -879,7 +867,8 @@ json_parse(const char **p, int depth)
 			if (nk)
 				v->kid = nk;
 			if (nk && v->type == J_OBJ) {
-				nk = realloc(v->keys, (v->n + 1) * sizeof(char *));
+				nk = realloc(v->keys,
+					     (v->n + 1) * sizeof(char *));
 				if (nk)
 					v->keys = nk;
 			}
@@ -952,7 +941,8 @@ add_clock(struct strbuf *sb, double t)
 	long s = (long)floor(t);
 
 	if (s >= 3600)
-		strbuf_addf(sb, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+		strbuf_addf(sb, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
+			    s % 60);
 	else
 		strbuf_addf(sb, "%ld:%02ld", s / 60, s % 60);
 }
@@ -1016,8 +1006,9 @@ explain_evidence(struct strbuf *sb, const char *kind, const char *result,
 		add_num(sb, v);
 		if (strcmp(kind, "metric") == 0)
 			strbuf_addf(sb, ", %s %s",
-				    strcmp(result, "pass") == 0 ? "meets"
-								: "does not meet",
+				    strcmp(result, "pass") == 0
+					    ? "meets"
+					    : "does not meet",
 				    jstr(ev, "pass") ? jstr(ev, "pass") : "?");
 		else if ((s = jstr(ev, "band")))
 			strbuf_addf(sb, ", in band %s", s);
@@ -1027,7 +1018,8 @@ explain_evidence(struct strbuf *sb, const char *kind, const char *result,
 	}
 	if (strcmp(kind, "said") == 0 || strcmp(kind, "never_said") == 0) {
 		if ((s = jstr(ev, "said"))) {
-			strbuf_addf(sb, "said \xe2\x80\x9c%s\xe2\x80\x9d at ", s);
+			strbuf_addf(sb, "said \xe2\x80\x9c%s\xe2\x80\x9d at ",
+				    s);
 			add_clock(sb, jnum(ev, "at"));
 		} else if (strcmp(kind, "said") == 0) {
 			strbuf_adds(sb, "did not say ");
@@ -1065,14 +1057,23 @@ explain_evidence(struct strbuf *sb, const char *kind, const char *result,
 	strbuf_adds(sb, "no evidence");
 }
 
-int
-score_explain(score_get_fn get, void *arg, const char *const *sections,
-	      size_t nsections, struct strbuf *out, struct err *e)
+static const char *
+item_name(const struct jv *it)
 {
-	const char *items = get(arg, "items"), *v, *p;
-	const char *ver = get(arg, "rubric_version");
-	struct jv *arr;
+	const char *l = jstr(it, "label");
+
+	return l ? l : jstr(it, "id") ? jstr(it, "id") : "?";
+}
+
+/* Header lines: the call, the rubric, the score or why there is none. */
+static void
+explain_head(score_get_fn get, void *arg, const struct jv *arr,
+	     struct strbuf *out)
+{
+	const char *v, *ver = get(arg, "rubric_version");
+	const char *score = get(arg, "score");
 	size_t i;
+	int first = 1;
 
 	strbuf_addf(out, "call %s", get(arg, "call_id") ? get(arg, "call_id")
 							: "?");
@@ -1084,63 +1085,58 @@ score_explain(score_get_fn get, void *arg, const char *const *sections,
 		    get(arg, "rubric") ? get(arg, "rubric") : "?",
 		    ver ? ver : "?");
 	v = get(arg, "eligible");
-	if (v && strcmp(v, "f") == 0)
-		strbuf_addf(out, "not scored: %s\n",
-			    get(arg, "ineligible_reason")
-				    ? get(arg, "ineligible_reason")
-				    : "ineligible");
-	else if ((v = get(arg, "critical_fail")) && strcmp(v, "t") == 0) {
-		strbuf_addf(out, "score %s of 100: critical failure",
-			    get(arg, "score") ? get(arg, "score") : "0");
-		p = items ? strstr(items, "\"result\":\"critical\"") : NULL;
-		if (p) {
-			/* name the failed critical items */
-			const char *q = items;
-			int first = 1;
-
-			arr = NULL;
-			p = q;
-			arr = json_parse(&p, 0);
-			for (i = 0; arr && arr->type == J_ARR && i < arr->n; i++) {
-				const char *r = jstr(arr->kid[i], "result");
-
-				if (r && strcmp(r, "critical") == 0) {
-					strbuf_addf(out, "%s%s", first ? ": " : ", ",
-						    jstr(arr->kid[i], "label")
-							    ? jstr(arr->kid[i],
-								   "label")
-							    : jstr(arr->kid[i],
-								   "id"));
-					first = 0;
-				}
-			}
-			jv_free(arr);
+	if (v && strcmp(v, "f") == 0) {
+		v = get(arg, "ineligible_reason");
+		strbuf_addf(out, "not scored: %s\n", v ? v : "ineligible");
+		return;
+	}
+	strbuf_addf(out, "score %s of 100", score ? score : "none");
+	v = get(arg, "critical_fail");
+	if (v && strcmp(v, "t") == 0) {
+		strbuf_adds(out, ": critical failure");
+		for (i = 0; arr && i < arr->n; i++) {
+			v = jstr(arr->kid[i], "result");
+			if (v == NULL || strcmp(v, "critical") != 0)
+				continue;
+			strbuf_addf(out, "%s%s", first ? ": " : ", ",
+				    item_name(arr->kid[i]));
+			first = 0;
 		}
-		strbuf_addch(out, '\n');
-	} else
-		strbuf_addf(out, "score %s of 100\n",
-			    get(arg, "score") ? get(arg, "score") : "none");
+	}
+	strbuf_addch(out, '\n');
+}
+
+int
+score_explain(score_get_fn get, void *arg, const char *const *sections,
+	      size_t nsections, struct strbuf *out, struct err *e)
+{
+	const char *items = get(arg, "items"), *p = items, *v;
+	struct jv *arr = NULL;
+	size_t i;
+
+	if (items) {
+		arr = json_parse(&p, 0);
+		if (arr && arr->type != J_ARR) {
+			jv_free(arr);
+			arr = NULL;
+		}
+	}
+	explain_head(get, arg, arr, out);
 	for (i = 0; i < nsections; i++) {
 		v = get(arg, sections[i]);
 		strbuf_addf(out, "  section %s: %s\n", sections[i] + 6,
 			    v ? v : "not applicable");
 	}
-	if (items == NULL)
-		return err_set(e, "no items column");
-	p = items;
-	arr = json_parse(&p, 0);
-	if (arr == NULL || arr->type != J_ARR) {
-		jv_free(arr);
-		return err_set(e, "items is not a JSON array");
-	}
+	if (arr == NULL)
+		return err_set(e, items ? "items is not a JSON array"
+					: "no items column");
 	for (i = 0; i < arr->n; i++) {
 		const struct jv *it = arr->kid[i], *ev = jget(it, "evidence");
 		const char *res = jstr(it, "result"), *kind = jstr(it, "kind");
-		const char *label = jstr(it, "label");
 
 		if (res == NULL || kind == NULL)
 			continue;
-		strbuf_addf(out, "%s: ", label ? label : jstr(it, "id"));
+		strbuf_addf(out, "%s: ", item_name(it));
 		if (strcmp(res, "na") == 0)
 			strbuf_adds(out, "not applicable, ");
 		else if (strcmp(res, "critical") == 0)

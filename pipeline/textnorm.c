@@ -33,8 +33,8 @@ textnorm_utf8_next(const char **s)
 	return cp;
 }
 
-static int
-add_cp(struct strbuf *sb, long cp)
+int
+textnorm_add_cp(struct strbuf *sb, long cp)
 {
 	char b[4];
 	size_t n;
@@ -115,7 +115,7 @@ textnorm(const char *in, struct strbuf *out)
 		    strbuf_addch(out, ' ') < 0)
 			return -1;
 		pending = 0;
-		if (add_cp(out, cp) < 0)
+		if (textnorm_add_cp(out, cp) < 0)
 			return -1;
 		any = 1;
 		last_ascii = cp < 0x80;
@@ -229,7 +229,7 @@ textnorm_digits(const char *norm, struct strbuf *out)
 		if ((d = zh_digit(cp)) >= 0) {
 			if (strbuf_addch(out, '0' + d) < 0)
 				return -1;
-		} else if (add_cp(out, cp) < 0)
+		} else if (textnorm_add_cp(out, cp) < 0)
 			return -1;
 	}
 	return 0;

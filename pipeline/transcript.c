@@ -273,8 +273,8 @@ parse_tsv(struct parse *ps)
 			return err_set(ps->e, "%s:%ld: unknown speaker "
 				       "'%.*s' (want agent, customer or a "
 				       "channel number)", ps->t->path,
-				       ps->lineno, (int)(fl[2] > 40 ? 40 : fl[2]),
-				       f[2]);
+				       ps->lineno,
+				       (int)(fl[2] > 40 ? 40 : fl[2]), f[2]);
 		if (add_seg(ps, a, b, sp, f[3], fl[3], ps->lineno) < 0)
 			return -1;
 	}
@@ -413,9 +413,9 @@ parse_cues(struct parse *ps, enum fmt fmt)
 		}
 		if (skip)
 			continue;
-		if (fmt == FMT_VTT &&
-		    (strncmp(ln, "NOTE", 4) == 0 || strncmp(ln, "STYLE", 5) == 0 ||
-		     strncmp(ln, "REGION", 6) == 0)) {
+		if (fmt == FMT_VTT && (strncmp(ln, "NOTE", 4) == 0 ||
+				       strncmp(ln, "STYLE", 5) == 0 ||
+				       strncmp(ln, "REGION", 6) == 0)) {
 			skip = 1;
 			continue;
 		}

@@ -40,5 +40,7 @@ int textnorm_digits(const char *norm, struct strbuf *out);
  * the terminating NUL (not advancing).
  */
 long textnorm_utf8_next(const char **s);
+/* Append code point cp (0..0x10FFFF) to sb as UTF-8; -1 when sb is full. */
+int textnorm_add_cp(struct strbuf *sb, long cp);
 
 #endif
