@@ -46,10 +46,15 @@ problem(struct load *ld, const struct ynode *at, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[400];
+	char *c;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One problem, one line: a quoted value may hold line breaks. */
+	for (c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (at)
 		strbuf_addf(ld->problems, "%s:%d:%d: %s\n", ld->path, at->line,
 			    at->col, msg);
@@ -1068,17 +1073,28 @@ rubric_parse(const char *path, const char *buf, size_t len,
 
 	struct load ld = { path, problems, 0, NULL };
 	struct ynode *root;
+	char *copy;
 
 	if (len > RUBRIC_MAX_BYTES) {
 		problem(&ld, NULL, "larger than %zu KiB; not a rubric",
 			RUBRIC_MAX_BYTES >> 10);
 		return NULL;
 	}
-	if (!utf8_valid(buf, len)) {
-		problem(&ld, NULL, "not UTF-8 text");
+	/* utf8_valid() and the messages want the text NUL-terminated. */
+	if ((copy = malloc(len + 1)) == NULL) {
+		problem(&ld, NULL, "out of memory");
 		return NULL;
 	}
-	if ((root = yaml_tree(&ld, buf, len)) == NULL)
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	if (!utf8_valid(copy, len)) {
+		problem(&ld, NULL, "not UTF-8 text");
+		free(copy);
+		return NULL;
+	}
+	root = yaml_tree(&ld, copy, len);
+	free(copy);
+	if (root == NULL)
 		return NULL;
 	if ((ld.rb = calloc(1, sizeof(*ld.rb))) == NULL) {
 		ynode_free(root);

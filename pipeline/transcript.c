@@ -486,17 +486,32 @@ transcript_parse(const char *path, const char *buf, size_t len,
 {
 	struct parse ps = { 0 };
 	enum fmt fmt;
+	char *copy;
 	int rc;
 
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		buf += 3, len -= 3;
-	if (!utf8_valid(buf, len)) {
+	if (memchr(buf, '\0', len) != NULL) {
+		err_set(e, "%s: NUL byte: not a text file", path);
+		return NULL;
+	}
+	/* Parse a NUL-terminated copy, so string functions stop at its end. */
+	if ((copy = malloc(len + 1)) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	buf = copy;
+	if (!utf8_valid(copy, len)) {
 		err_set(e, "%s: not UTF-8 text", path);
+		free(copy);
 		return NULL;
 	}
 	ps.t = calloc(1, sizeof(*ps.t));
 	if (ps.t == NULL || (ps.t->path = strdup(path)) == NULL) {
 		free(ps.t);
+		free(copy);
 		err_set(e, "out of memory");
 		return NULL;
 	}
@@ -509,9 +524,11 @@ transcript_parse(const char *path, const char *buf, size_t len,
 		err_set(e, "%s:1: WebVTT file does not start with WEBVTT",
 			path);
 		transcript_free(ps.t);
+		free(copy);
 		return NULL;
 	}
 	rc = fmt == FMT_TSV ? parse_tsv(&ps) : parse_cues(&ps, fmt);
+	free(copy);
 	if (rc < 0) {
 		transcript_free(ps.t);
 		return NULL;

@@ -36,6 +36,17 @@ errors(const char *text)
 	return problems.buf;
 }
 
+static const char *
+errors_n(const char *text, size_t len)
+{
+	struct rubric *rb;
+
+	strbuf_reset(&problems);
+	rb = rubric_parse("r.yaml", text, len, &problems);
+	rubric_free(rb);
+	return rb ? "(loaded)" : problems.buf;
+}
+
 #define HEAD "rubric: t\nsections:\n  - id: s\n    weight: 100\n    items:\n"
 
 static const char good[] =
@@ -263,6 +274,18 @@ main(void)
 		  "r.yaml:2:1: more than one YAML document; a rubric is one "
 		  "document\n", "two documents");
 	check_str(errors(""), "r.yaml: empty rubric\n", "empty file");
+	check_str(errors(HEAD "      - {id: \"a\\nb\", kind: manual, points: 5}\n"),
+		  "r.yaml:6:14: id 'a?b': use lower case letters, digits and "
+		  "_\n", "a line break in a value stays on one problem line "
+		  "(found by fuzz_rubric)");
+	{
+		/* not NUL-terminated: the loader must not read past len */
+		static const char nt[9] = { 'r', 'u', 'b', 'r', 'i', 'c', ':',
+					    ' ', '\xe4' };
+
+		check_str(errors_n(nt, sizeof(nt)), "r.yaml: not UTF-8 text\n",
+			  "a truncated UTF-8 sequence at the very end");
+	}
 	check_str(errors("- a\n"), "r.yaml:1:1: a rubric is a mapping with "
 		  "rubric:, sections: ...\n", "a list is not a rubric");
 	check_str(errors("rubric: t\nrubric: u\nsections: []\n"),

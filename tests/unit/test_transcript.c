@@ -100,7 +100,7 @@ main(void)
 	t = parse("g.tsv", "0\t1\n", 1, &e);
 	check_str(t ? "" : e.msg, "g.tsv:1: 2 fields, want start, end, "
 		  "speaker, text", "too few fields");
-	t = transcript_parse("h.tsv", "0\t1\tagent\t\xff\n", 15, 1, &e);
+	t = parse("h.tsv", "0\t1\tagent\t\xff\n", 1, &e);
 	check_str(t ? "" : e.msg, "h.tsv: not UTF-8 text", "not UTF-8");
 
 	t = parse("a.vtt", "WEBVTT - call K1\n\n"
@@ -162,6 +162,15 @@ main(void)
 	check(t && t->nseg == 1 && t->seg[0].speaker == TRANSCRIPT_AGENT,
 	      "format recognised by content");
 	transcript_free(t);
+	{
+		/* found by fuzz_transcript: a buffer without a final NUL */
+		static const char nt[25] = "WEBVTT\n000 --> 00:00I05.B";
+
+		t = transcript_parse("t", nt, sizeof(nt), 1, &e);
+		check(t && t->nseg == 0, "unterminated buffer read within "
+		      "bounds (the line belongs to the WEBVTT header block)");
+		transcript_free(t);
+	}
 	t = transcript_load("/nonexistent/t.tsv", 1, &e);
 	check_str(t ? "" : e.msg, "/nonexistent/t.tsv: No such file or "
 		  "directory", "missing file");
