@@ -185,6 +185,15 @@ is "$(wc -c < $OUT | tr -d ' ')" 0 "a bad rubric scores nothing: exit 2 before a
 run_cmd 2 callqa-score -r $TMP/none.yaml $TMP/calls.tsv
 is "$(cat $ERR)" "callqa-score: $TMP/none.yaml: No such file or directory" "missing rubric: exit 2"
 
+# The example rubric of callqa-rubric(5) is good, and scores.
+awk '/^A small complete rubric:/ { f = 1; next } f && /^\.Bd/ { next }
+	f && /^\.Ed/ { exit } f' $CALLQA_TOP/cmd/callqa-rubric.5 > $TMP/mini.yaml
+run_cmd 0 callqa-score --check $TMP/mini.yaml
+like "$(cat $OUT)" "^$TMP/mini.yaml: ok: rubric hotline-mini, 3 sections, 6 items" "the manual's example rubric passes --check"
+run_cmd 0 callqa-score -r $TMP/mini.yaml $TMP/calls.tsv
+is "$(field score 1 $OUT) $(field score 2 $OUT)" "100.0 53.0" \
+	"and scores: Z2 = (40x4/20 + 30x20/20 + 30x10/20)% = (800 + 3000 + 1500)/100 = 53.0"
+
 # --- options, empty input, write errors, rescoring ---
 run_cmd 0 callqa-score -h
 for o in r m c e q v h; do
