@@ -23,7 +23,8 @@ usage(FILE *fp)
 		"usage: callqa-score [-qv] -r rubric.yaml [-m marks.csv] "
 		"[file ...]\n"
 		"       callqa-score --check rubric.yaml ...\n"
-		"       callqa-score --explain CALL_ID [file ...]\n"
+		"       callqa-score --explain CALL_ID [-r rubric.yaml] "
+		"[file ...]\n"
 		"  -r, --rubric FILE     the rubric to apply "
 		"(callqa-rubric(5))\n"
 		"  -m, --marks FILE      inspectors' marks: CSV call_id,item,"
@@ -142,8 +143,8 @@ run_stream(FILE *fp, const char *name, const struct rubric *rb,
 			if (id == NULL || strcmp(id, explain) != 0)
 				continue;
 			*found = 1;
-			if (score_explain(get_rec, r, secs, (size_t)nsecs, &out,
-					  &e) < 0)
+			if (score_explain(get_rec, r, rb, secs, (size_t)nsecs,
+					  &out, &e) < 0)
 				msg_error("%s:%ld: %s", name,
 					  record_reader_lineno(r), e.msg);
 			fputs(out.buf, stdout);
@@ -313,17 +314,17 @@ main(int argc, char **argv)
 		rval = check(argv + optind, argc - optind);
 		goto out;
 	}
+	if (explain == NULL && rubric == NULL) {
+		msg_error("no rubric: give -r FILE");
+		usage(stderr);
+		return 2;
+	}
+	if (rubric && (rb = rubric_load(rubric, &problems)) == NULL) {
+		report(&problems);
+		rval = 2;
+		goto out;
+	}
 	if (explain == NULL) {
-		if (rubric == NULL) {
-			msg_error("no rubric: give -r FILE");
-			usage(stderr);
-			return 2;
-		}
-		if ((rb = rubric_load(rubric, &problems)) == NULL) {
-			report(&problems);
-			rval = 2;
-			goto out;
-		}
 		if (marks) {
 			mk = marks_load(marks, rb, &warnings, &e);
 			warn_lines(&warnings);

@@ -1107,8 +1107,9 @@ explain_head(score_get_fn get, void *arg, const struct jv *arr,
 }
 
 int
-score_explain(score_get_fn get, void *arg, const char *const *sections,
-	      size_t nsections, struct strbuf *out, struct err *e)
+score_explain(score_get_fn get, void *arg, const struct rubric *rb,
+	      const char *const *sections, size_t nsections,
+	      struct strbuf *out, struct err *e)
 {
 	const char *items = get(arg, "items"), *p = items, *v;
 	struct jv *arr = NULL;
@@ -1122,7 +1123,23 @@ score_explain(score_get_fn get, void *arg, const char *const *sections,
 		}
 	}
 	explain_head(get, arg, arr, out);
-	for (i = 0; i < nsections; i++) {
+	v = get(arg, "rubric_version");
+	if (rb && (v == NULL || strcmp(v, rb->version) != 0)) {
+		strbuf_addf(out, "(%s is version %.12s, not the one that "
+			    "scored this call: its labels are not used)\n",
+			    rb->path, rb->version);
+		rb = NULL;
+	}
+	for (i = 0; rb && i < rb->nsections; i++) {
+		char col[128];
+
+		snprintf(col, sizeof(col), "score_%s", rb->sections[i].id);
+		v = get(arg, col);
+		strbuf_addf(out, "  %s (weight %g): %s\n",
+			    rb->sections[i].label, rb->sections[i].weight,
+			    v ? v : "not applicable");
+	}
+	for (i = 0; rb == NULL && i < nsections; i++) {
 		v = get(arg, sections[i]);
 		strbuf_addf(out, "  section %s: %s\n", sections[i] + 6,
 			    v ? v : "not applicable");

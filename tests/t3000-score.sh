@@ -94,6 +94,13 @@ is "$(grep '^复述单号' $OUT)" "复述单号 read-back of the tracking number
 is "$(grep '^查询正确' $OUT)" "查询正确 lookup correct: 0 of 15, lookup_correct is f, wanted “t” or “true” or “yes” (or 1 more) [rubric line 163]" \
 	"explain: an outcome field"
 is "$(wc -l < $OUT | tr -d ' ')" 20 "explain: 6 header lines and 14 items"
+run_cmd 0 callqa-score --explain Z2 -r $RULES/default.yaml $S
+is "$(sed -n 4,6p $OUT)" "  语气 tone (weight 30): 22.5
+  礼貌用语 courtesy (weight 40): 100.0
+  业务准确 accuracy (weight 30): 50.0" "explain with the rubric: section labels and weights"
+run_cmd 0 callqa-score --explain Z2 -r $RULES/sales-en.yaml $S
+is "$(sed -n 4,5p $OUT)" "($RULES/sales-en.yaml is version $(sha256sum < $RULES/sales-en.yaml | cut -c1-12), not the one that scored this call: its labels are not used)
+  section tone: 22.5" "explain with another rubric version: said, and not used"
 run_cmd 0 callqa-score --explain Z3 $S
 is "$(sed -n 3p $OUT)" "score 0.0 of 100: critical failure: 服务禁语 forbidden words" "explain: critical failure named"
 is "$(grep '^服务禁语' $OUT)" "服务禁语 forbidden words: CRITICAL, fails the call, said “我不知道，这不归我管。” at 0:07 [rubric line 137]" \

@@ -74,10 +74,13 @@ int score_call(const struct rubric *rb, score_get_fn get, void *arg,
  * example "问候语 greeting: +10 of 10, said “您好” at 0:02".  Reads the
  * columns written by callqa-score (rubric, rubric_version, score,
  * score_<section>, critical_fail, eligible, ineligible_reason, items);
- * sections lists the score_<section> column names to show.  -1 (e set)
- * when the items JSON cannot be read.
+ * sections lists the score_<section> column names to show.  When rb is
+ * not NULL (the rubric the call was scored with), sections are shown with
+ * their labels and weights instead, and a note says so if the record names
+ * another rubric version.  -1 (e set) when the items JSON cannot be read.
  */
-int score_explain(score_get_fn get, void *arg, const char *const *sections,
-		  size_t nsections, struct strbuf *out, struct err *e);
+int score_explain(score_get_fn get, void *arg, const struct rubric *rb,
+		  const char *const *sections, size_t nsections,
+		  struct strbuf *out, struct err *e);
 
 #endif
