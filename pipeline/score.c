@@ -359,6 +359,29 @@ add_said(struct strbuf *ev, const char *phrase,
 	strbuf_addf(ev, ",\"transcript_line\":%ld", s->line);
 }
 
+/*
+ * A transcript whose cues carry no speaker (SRT without "Agent:"
+ * prefixes, say) cannot tell what the agent said: the reason, or NULL.
+ */
+static const char *
+unlabelled(const struct transcript *t, const struct rubric_item *it)
+{
+	size_t i, unknown = 0;
+
+	if (it->speaker == RUBRIC_ANY)
+		return NULL;
+	for (i = 0; i < t->nseg; i++) {
+		if ((int)t->seg[i].speaker == (int)it->speaker)
+			return NULL;
+		unknown += t->seg[i].speaker == TRANSCRIPT_UNKNOWN;
+	}
+	if (unknown == 0)
+		return NULL;
+	return it->speaker == RUBRIC_AGENT
+		       ? "the transcript labels no segment as the agent's"
+		       : "the transcript labels no segment as the customer's";
+}
+
 /* said / never_said: the first segment (in time) saying any phrase. */
 static enum result
 eval_phrases(struct call *c, const struct rubric_item *it, struct strbuf *ev)
@@ -366,9 +389,9 @@ eval_phrases(struct call *c, const struct rubric_item *it, struct strbuf *ev)
 	struct transcript *t = call_transcript(c);
 	size_t i, j;
 
-	if (t == NULL) {
+	if (t == NULL || unlabelled(t, it)) {
 		strbuf_adds(ev, "\"na\":");
-		strbuf_add_json_str(ev, c->t_why);
+		strbuf_add_json_str(ev, t ? unlabelled(t, it) : c->t_why);
 		return R_NA;
 	}
 	for (i = 0; i < t->nseg; i++) {
@@ -419,9 +442,9 @@ eval_readback(struct call *c, const struct rubric_item *it,
 		strbuf_adds(ev, ",\"na\":\"value has no letters or digits\"");
 		goto out;
 	}
-	if ((t = call_transcript(c)) == NULL) {
+	if ((t = call_transcript(c)) == NULL || unlabelled(t, it)) {
 		strbuf_adds(ev, ",\"na\":");
-		strbuf_add_json_str(ev, c->t_why);
+		strbuf_add_json_str(ev, t ? unlabelled(t, it) : c->t_why);
 		goto out;
 	}
 	/* all: the digit forms of the applicable segments, one after the

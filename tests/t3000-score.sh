@@ -163,6 +163,14 @@ is "$(field score 1 $OUT) $(field score_compliance 1 $OUT) $(field score_convers
 is "$(field eligible 2 $OUT) $(field ineligible_reason 2 $OUT) $(field score 2 $OUT)" \
 	'f no transcript \N' "transcript required: ineligible without one"
 
+# An SRT without speaker prefixes: agent phrase items cannot be judged.
+printf '1\n00:00:01,000 --> 00:00:03,000\n您好，工号1001\n\n2\n00:00:04,000 --> 00:00:05,000\n我不知道\n' > $TMP/nolabel.srt
+printf 'call_id\ttranscript\tduration_s\tagent_pitch_sd_st\tlongest_silence_s\nN1\t%s\t40.000\t3.00\t6.000\n' "$TMP/nolabel.srt" > $TMP/n.tsv
+run_cmd 0 callqa-score -r $R/basic.yaml $TMP/n.tsv
+like "$(field items 1 $OUT)" '"id":"greeting",[^{]*"result":"na","earned":0,"possible":0,"evidence":\{"na":"the transcript labels no segment as the agent.s"\}' \
+	"unlabelled SRT: agent phrase item N/A, not failed"
+is "$(field score 1 $OUT) $(field score_courtesy 1 $OUT)" '100.0 \N' "unlabelled SRT: courtesy N/A, score from tone"
+
 # --- --check ---
 run_cmd 0 callqa-score --check $RULES/default.yaml $RULES/sales-en.yaml
 is "$(cat $OUT)" "$RULES/default.yaml: ok: rubric default, 3 sections, 14 items, version $(sha256sum < $RULES/default.yaml | cut -c1-12)
