@@ -229,7 +229,8 @@ main(int argc, char **argv)
 	o.period = month ? month : week;
 	o.weekly = week != NULL;
 	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL || db_migrate(db, NULL, &e) < 0 ||
+	    (db = db_connect(url, &e)) == NULL ||
+	    db_migrate(db, NULL, &e) < 0 ||
 	    db_use_pipeline_role(db, &e) < 0) {
 		msg_error("%s", e.msg);
 		goto out;

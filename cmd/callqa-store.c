@@ -154,7 +154,8 @@ main(int argc, char **argv)
 	o.nkeep = n;
 	o.warn = warn_cb;
 	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL || db_migrate(db, NULL, &e) < 0 ||
+	    (db = db_connect(url, &e)) == NULL ||
+	    db_migrate(db, NULL, &e) < 0 ||
 	    db_use_pipeline_role(db, &e) < 0) {
 		msg_error("%s", e.msg);
 		goto out;
@@ -167,8 +168,9 @@ main(int argc, char **argv)
 	if (res.nbatches == 0)
 		fprintf(stderr, "callqa-store: no records\n");
 	for (i = 0; i < res.nbatches; i++)
-		fprintf(stderr, "callqa-store: batch %s: %ld inputs, %ld stored,"
-				" %ld rejected\n",
+		fprintf(stderr,
+			"callqa-store: batch %s: %ld inputs, %ld stored, "
+			"%ld rejected\n",
 			res.batches[i].batch_id, res.batches[i].inputs,
 			res.batches[i].stored, res.batches[i].rejected);
 	rval = res.rejected > 0 ? 3 : 0;

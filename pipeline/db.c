@@ -488,8 +488,8 @@ db_private_stop(const char *var, struct err *e)
 	strbuf_addf(&prog, "%s/pg_ctl", bindir);
 	strbuf_addf(&data, "%s/pg", var);
 	{
-		const char *argv[] = { prog.buf, "-D", data.buf, "-m", "fast", "-w",
-				 "stop", NULL };
+		const char *argv[] = { prog.buf, "-D", data.buf, "-m",
+				       "fast", "-w", "stop", NULL };
 
 		r = run_owner(argv, "pg_ctl stop", e);
 	}

@@ -48,7 +48,8 @@ set_key(struct rank_policy *p, const char *k, const char *v, const char *path,
 	char *end;
 
 	if (strcmp(k, "group") == 0) {
-		if (strcmp(v, "team") && strcmp(v, "post") && strcmp(v, "centre"))
+		if (strcmp(v, "team") && strcmp(v, "post") &&
+		    strcmp(v, "centre"))
 			return err_set(e, "%s:%zu: group '%.40s': want team, "
 					  "post or centre",
 				       path, line, v);

@@ -37,7 +37,8 @@ betacf(double a, double b, double x)
 		if (fabs(c) < tiny)
 			c = tiny;
 		h *= d * c;
-		aa = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+		aa = -(a + m) * (a + b + m) * x /
+		     ((a + 2 * m) * (a + 2 * m + 1));
 		d = 1 + aa * d;
 		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
 		c = 1 + aa / c;
@@ -241,10 +242,10 @@ rank_group(struct rank_agent *a, int n, const struct rank_policy *p,
 	if (m >= 2) {
 		for (top = 1; top < m && a[top].rank == 1; top++)
 			;
-		for (bot = m - 1; bot > 0 &&
-				  key2(a[bot - 1].shrunk) == key2(a[m - 1].shrunk);
-		     bot--)
-			;
+		bot = m - 1;
+		while (bot > 0 &&
+		       key2(a[bot - 1].shrunk) == key2(a[m - 1].shrunk))
+			bot--;
 		if (top < m) { /* not everyone tied */
 			award(a, 0, top, p->points_best, p->tie);
 			award(a, bot, m, p->points_worst, p->tie);

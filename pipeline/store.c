@@ -264,7 +264,8 @@ checked(struct load *ld, const struct scol *c, const char *v)
 		break;
 	}
 	if (!ok) {
-		why(ld, "column '%s': '%.40s' is not a valid value", c->name, v);
+		why(ld, "column '%s': '%.40s' is not a valid value", c->name,
+		    v);
 		return NULL;
 	}
 	return v;

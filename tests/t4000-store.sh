@@ -101,6 +101,32 @@ like "$(tail -n 1 "$ERR")" 'batch B2: 10000 inputs, 10000 stored, 0 rejected$' "
 is "$(sql "SELECT count(*), count(DISTINCT call_id) FROM calls WHERE batch_id = 'B2'")" \
 	"10000|10000" "each call exactly once"
 
+# The server stopped mid-COPY: the store fails (exit 1), nothing of the
+# batch is visible, and after a restart the re-run stores it once.
+sed 's/\tB2\t/\tB3\t/; s/^K/L/' "$TMP/b2.tsv" >"$TMP/b3.tsv"
+rm -f "$TMP/fifo"
+mkfifo "$TMP/fifo"
+callqa-store <"$TMP/fifo" >/dev/null 2>"$TMP/restart.err" &
+store_pid=$!
+sh -c 'head -n 6001 "$1"; exec sleep 30' sh "$TMP/b3.tsv" >"$TMP/fifo" 2>/dev/null &
+writer_pid=$!
+i=0
+until [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY stage%'")" = 1 ] ||
+	[ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+callqa-db stop
+kill $writer_pid 2>/dev/null
+wait $writer_pid 2>/dev/null
+wait $store_pid
+is "$?" 1 "the server stopped mid-COPY: the store exits 1"
+like "$(cat "$TMP/restart.err")" 'callqa-store: nothing stored' "and says nothing was stored"
+run_cmd 0 callqa-db start
+PG_PID=$(head -n 1 "$CALLQA_VAR/pg/postmaster.pid")
+is "$(sql "SELECT count(*) FROM calls WHERE batch_id = 'B3'") $(sql "SELECT count(*) FROM batches WHERE batch_id = 'B3'")" \
+	"0 0" "after the restart: nothing of B3"
+run_cmd 0 callqa-store <"$TMP/b3.tsv"
+is "$(sql "SELECT count(*), count(DISTINCT call_id) FROM calls WHERE batch_id = 'B3'")" \
+	"10000|10000" "the re-run stores each call of B3 once"
+
 # Hostile text: quotes, backslashes, tabs, newlines and \. round-trip.
 # Values below are in COPY escaping, as on the record stream.
 H1='H'"'"'1 "q"; DROP TABLE calls;--'
@@ -126,7 +152,7 @@ psql -X -q "$DB_URL" -c "COPY (SELECT call_id, agent_id, transcript, extra->>'tr
 	sort >"$TMP/hostile.got"
 check "hostile ids and text round-trip exactly" diff -u "$TMP/hostile.want" "$TMP/hostile.got"
 is "$(sql 'SELECT count(*) FROM scores') $(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'calls'")" \
-	"10053 1" "nothing was executed from the data"
+	"20053 1" "nothing was executed from the data"
 
 # Values that are not of their column's type: rejects, not a failed batch.
 {
@@ -169,6 +195,6 @@ for t in "DROP TABLE scores" "DROP TABLE ledger" "TRUNCATE calls" \
 	rc=$?
 	like "$rc:$(cat "$ERR")" '^1:.*(must be owner|permission denied)' "the pipeline may not: $t"
 done
-is "$(sql 'SELECT count(*) FROM scores')" 10053 "scores intact after all that"
+is "$(sql 'SELECT count(*) FROM scores')" 20053 "scores intact after all that"
 
 done_testing

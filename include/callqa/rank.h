@@ -120,7 +120,7 @@ struct rank_board {
 	struct rank_row *rows;
 	int nrows;
 	int closed_refused; /* the month is closed: nothing was changed */
-	char note[256];	    /* for RANK_REOPEN / a refusal: what happened */
+	char note[256];	    /* what --close or --reopen did */
 };
 
 /*
