@@ -605,12 +605,18 @@ static const char rejects_sql[] =
 	"'lineno') FROM stage WHERE reject_reason IS NOT NULL ORDER BY lineno "
 	"ON CONFLICT DO NOTHING";
 
+/*
+ * The batch's counts come from the tables, so that a batch stored in
+ * shards (several stores of one batch_id) adds up.
+ */
 static const char counts_sql[] =
 	"UPDATE batches b SET (inputs, stored, rejected, finished) = "
-	"ROW(t.n, t.s, t.n - t.s, now()) FROM (SELECT batch_id, count(*) AS n,"
-	" count(*) FILTER (WHERE reject_reason IS NULL) AS s FROM stage GROUP "
-	"BY batch_id) t WHERE b.batch_id = t.batch_id AND (b.inputs, b.stored,"
-	" b.rejected) IS DISTINCT FROM (t.n, t.s, t.n - t.s)";
+	"ROW(t.s + t.r, t.s, t.r, now()) FROM (SELECT x.batch_id, (SELECT "
+	"count(*) FROM calls c WHERE c.batch_id = x.batch_id) AS s, (SELECT "
+	"count(*) FROM rejects r WHERE r.batch_id = x.batch_id) AS r FROM "
+	"(SELECT DISTINCT batch_id FROM stage) x) t WHERE b.batch_id = "
+	"t.batch_id AND (b.inputs, b.stored, b.rejected) IS DISTINCT FROM "
+	"(t.s + t.r, t.s, t.r)";
 
 static const char result_sql[] =
 	"SELECT coalesce(batch_id, ''), count(*), count(*) FILTER (WHERE "

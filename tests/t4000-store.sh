@@ -72,6 +72,15 @@ like "$(cat "$ERR")" "-:2: duplicate call_id 'C0001': already stored by batch 'B
 is "$(sql "SELECT count(*) FROM calls WHERE post = '114'")" 0 "stored calls not overwritten"
 is "$(sql "SELECT count(*) FROM rejects WHERE batch_id = 'B9'")" 3 "three rejects for B9"
 
+# A batch stored in shards (one store per shard): the batch row adds up.
+{ record_header; records 30 BS S | awk 'NR % 3 == 1'; } >"$TMP/s0.tsv"
+{ record_header; records 30 BS S | awk 'NR % 3 != 1'; } >"$TMP/s1.tsv"
+run_cmd 0 callqa-store <"$TMP/s0.tsv"
+run_cmd 0 callqa-store <"$TMP/s1.tsv"
+run_cmd 0 callqa-store <"$TMP/s0.tsv"
+is "$(sql "SELECT inputs || ' ' || stored || ' ' || rejected FROM batches WHERE batch_id = 'BS'")" \
+	"30 30 0" "two shards and a re-run of one: the batch has its 30 calls"
+
 # A store killed with SIGKILL mid-COPY leaves nothing of its batch.
 { record_header; records 10000 B2 K 20; } >"$TMP/b2.tsv"
 mkfifo "$TMP/fifo"
@@ -152,7 +161,7 @@ psql -X -q "$DB_URL" -c "COPY (SELECT call_id, agent_id, transcript, extra->>'tr
 	sort >"$TMP/hostile.got"
 check "hostile ids and text round-trip exactly" diff -u "$TMP/hostile.want" "$TMP/hostile.got"
 is "$(sql 'SELECT count(*) FROM scores') $(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'calls'")" \
-	"20053 1" "nothing was executed from the data"
+	"20083 1" "nothing was executed from the data"
 
 # Values that are not of their column's type: rejects, not a failed batch.
 {
@@ -195,6 +204,6 @@ for t in "DROP TABLE scores" "DROP TABLE ledger" "TRUNCATE calls" \
 	rc=$?
 	like "$rc:$(cat "$ERR")" '^1:.*(must be owner|permission denied)' "the pipeline may not: $t"
 done
-is "$(sql 'SELECT count(*) FROM scores')" 20053 "scores intact after all that"
+is "$(sql 'SELECT count(*) FROM scores')" 20083 "scores intact after all that"
 
 done_testing
