@@ -1,0 +1,188 @@
+/*
+ * callqa-store: the last stage of the nightly batch.  Loads the record
+ * stream on standard input into PostgreSQL in one transaction (applying
+ * the schema migrations first), and accounts for every input: stored, or
+ * rejected with its reason.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callqa/callqa.h"
+#include "callqa/db.h"
+#include "callqa/msg.h"
+#include "callqa/store.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: callqa-store [-qv] [--db CONNINFO] [-b batch] "
+		"[-k col,...] [file]\n"
+		"  -d, --db CONNINFO  the database (default: $CALLQA_DB, "
+		"libpq's PG* variables, or the private cluster under var/)\n"
+		"  -b, --batch ID     batch_id for records without one\n"
+		"  -k, --keep COLS    keep these extra columns (comma-separated) "
+		"in calls.extra\n"
+		"  -q, --quiet        no warnings\n"
+		"  -v, --verbose      notes too\n"
+		"  -h, --help         this help\n"
+		"      --version      print the version\n"
+		"Exit status: 0 all stored, 3 stored with rejects, 1 stopped by "
+		"an error (nothing stored), 2 usage.\n");
+}
+
+static void
+warn_cb(void *arg, const char *m)
+{
+	(void)arg;
+	msg_warn("%s", m);
+}
+
+/* Split "a,b,c" into keep[] (pointers into s, which is modified). */
+static int
+split_keep(char *s, const char ***keep, int *n)
+{
+	char *p;
+	const char **k;
+
+	for (p = s; *p; p++)
+		if (*p == ',')
+			(*n)++;
+	(*n)++;
+	if ((k = calloc((size_t)*n, sizeof(*k))) == NULL)
+		return -1;
+	*n = 0;
+	for (p = s;;) {
+		char *c = strchr(p, ',');
+
+		if (c)
+			*c = '\0';
+		if (*p)
+			k[(*n)++] = p;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	*keep = k;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store_opts o = { 0 };
+	struct store_result res = { 0 };
+	const char *opt_db = NULL, *name = "-";
+	const char **keep = NULL;
+	char *keepbuf = NULL, *url = NULL;
+	struct db *db = NULL;
+	FILE *fp = stdin;
+	struct err e;
+	int c, i, n = 0, rval = 1;
+
+	msg_init("callqa-store");
+	while ((c = getopt_long(argc, argv, "d:b:k:qvh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd':
+			opt_db = optarg;
+			break;
+		case 'b':
+			o.batch = optarg;
+			break;
+		case 'k':
+			free(keepbuf);
+			free(keep);
+			n = 0;
+			keepbuf = strdup(optarg);
+			if (keepbuf == NULL ||
+			    split_keep(keepbuf, &keep, &n) < 0) {
+				msg_error("out of memory");
+				free(keepbuf);
+				return 1;
+			}
+			break;
+		case 'q':
+			msg_set_level(MSG_QUIET);
+			break;
+		case 'v':
+			msg_set_level(MSG_VERBOSE);
+			break;
+		case 'h':
+			usage(stdout);
+			free(keepbuf);
+			free(keep);
+			return 0;
+		case 'V':
+			printf("callqa-store %s\n", CALLQA_VERSION);
+			free(keepbuf);
+			free(keep);
+			return 0;
+		default:
+			usage(stderr);
+			free(keepbuf);
+			free(keep);
+			return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		usage(stderr);
+		rval = 2;
+		goto out;
+	}
+	if (optind < argc && strcmp(argv[optind], "-") != 0) {
+		name = argv[optind];
+		if ((fp = fopen(name, "r")) == NULL) {
+			msg_error("cannot open %s", name);
+			rval = 1;
+			goto out;
+		}
+	}
+	o.keep = keep;
+	o.nkeep = n;
+	o.warn = warn_cb;
+	if ((url = db_conninfo(opt_db, &e)) == NULL ||
+	    (db = db_connect(url, &e)) == NULL ||
+	    db_migrate(db, NULL, &e) < 0 ||
+	    db_use_pipeline_role(db, &e) < 0) {
+		msg_error("%s", e.msg);
+		goto out;
+	}
+	if (store_load(db, fp, name, &o, &res, &e) < 0) {
+		msg_error("%s", e.msg);
+		msg_error("nothing stored");
+		goto out;
+	}
+	if (res.nbatches == 0)
+		fprintf(stderr, "callqa-store: no records\n");
+	for (i = 0; i < res.nbatches; i++)
+		fprintf(stderr,
+			"callqa-store: batch %s: %ld inputs, %ld stored, "
+			"%ld rejected\n",
+			res.batches[i].batch_id, res.batches[i].inputs,
+			res.batches[i].stored, res.batches[i].rejected);
+	rval = res.rejected > 0 ? 3 : 0;
+out:
+	store_result_release(&res);
+	db_free(db);
+	free(url);
+	free(keepbuf);
+	free(keep);
+	if (fp != stdin && fp != NULL)
+		fclose(fp);
+	if (msg_close_stdout() < 0)
+		rval = 1;
+	return rval;
+}

@@ -1,0 +1,74 @@
+/*
+ * store.h: loading a record stream into PostgreSQL.
+ *
+ * store_load() reads the records (any stage's output: ingest, measure or
+ * score columns, plus extras), COPYs them into a temporary staging table
+ * and then, in the same transaction, upserts batches, agents, calls, scores
+ * and rejects.  Either the whole stream is committed or nothing of it is.
+ * A re-run of the same batch changes nothing; a call id that another batch
+ * already stored is a reject ("duplicate call_id"), as is a call id seen
+ * twice in the stream, a record the reader could not read (a damaged line),
+ * a value that is not of its column's type, and every record whose status
+ * is not ok.  A reject never touches the calls and scores tables.
+ *
+ * Columns read (all optional but call_id): batch_id, call_id, agent_id,
+ * started_at, audio, team, post, agent_channel, transcript, audio_format,
+ * sample_rate, channels, duration_s, status, the measure columns (mono,
+ * agent_talk_s ... hold_s, segments), the score columns (rubric,
+ * rubric_version, score, score_<section>, critical_fail, eligible,
+ * ineligible_reason, items).  score_<section> go into scores.sections
+ * (jsonb); other columns are dropped unless named in keep (then they go
+ * into calls.extra, jsonb).
+ */
+#ifndef CALLQA_STORE_H
+#define CALLQA_STORE_H
+
+#include <stdio.h>
+
+#include "callqa/callqa.h"
+
+struct db;
+
+struct store_opts {
+	const char *batch;	 /* batch_id for records without one */
+	const char *const *keep; /* extra columns to keep */
+	int nkeep;
+	/* Called with each reason the store itself rejects a call for. */
+	void (*warn)(void *arg, const char *msg);
+	void *arg;
+};
+
+struct store_count {
+	char *batch_id;
+	long inputs, stored, rejected;
+};
+
+struct store_result {
+	struct store_count *batches; /* sorted by batch_id */
+	int nbatches;
+	long inputs, stored, rejected; /* totals */
+};
+
+/*
+ * Load the records read from fp (borrowed; name is used in messages) in one
+ * transaction.  Fills res (release with store_result_release).  Returns 0,
+ * or -1 with nothing committed (e says why: an unreadable header, a read
+ * error, the database).
+ */
+int store_load(struct db *db, FILE *fp, const char *name,
+	       const struct store_opts *o, struct store_result *res,
+	       struct err *e);
+void store_result_release(struct store_result *res);
+
+/*
+ * True when s is a plain decimal number ("-12", "3.50", "1e3"): an
+ * optional '-', digits with an optional fraction, an optional exponent,
+ * and |value| < limit.  integer: no fraction or exponent allowed.
+ */
+int store_number_ok(const char *s, int integer, double limit);
+
+/* Parse "rejected:<stage>:<reason>"; 0 and borrowed pointers, or -1. */
+int store_parse_status(const char *status, const char **stage,
+		       size_t *stage_len, const char **reason);
+
+#endif
