@@ -61,7 +61,7 @@ DEPS := gcc make pkg-config perl libsndfile1-dev libsoxr-dev libpq-dev \
 BENCH_DEPS := ffmpeg praat sox time
 
 .PHONY: all deps bench-deps check test unit check-headers fmt-check demo \
-	bench clean install uninstall asan unit-run
+	bench clean install uninstall asan unit-run check-docker
 
 all: $(PROGS) $(CALLGEN)
 
@@ -128,6 +128,11 @@ fmt-check:
 
 demo: deps all
 	sh tests/demo.sh
+
+# The Dockerfile's steps in fresh debootstrap roots (no container engine
+# runs here); needs root and the network to Debian.
+check-docker: deps all
+	sh tests/docker-check.sh
 
 bench: bench-deps all
 	sh tests/bench.sh
