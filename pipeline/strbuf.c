@@ -123,10 +123,19 @@ strbuf_detach(struct strbuf *sb)
 	return p;
 }
 
+static size_t seqlen_n(const unsigned char *p, size_t avail);
+
 size_t
 utf8_seqlen(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	/* In a NUL-terminated string a NUL ends any sequence early. */
+	return seqlen_n((const unsigned char *)s, 4);
+}
+
+/* The length of the sequence at p, reading at most avail bytes. */
+static size_t
+seqlen_n(const unsigned char *p, size_t avail)
+{
 	size_t n, i;
 	unsigned long cp;
 
@@ -139,6 +148,8 @@ utf8_seqlen(const char *s)
 	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
 		n = 4, cp = p[0] & 0x07;
 	else
+		return 0;
+	if (n > avail)
 		return 0;
 	for (i = 1; i < n; i++) {
 		if ((p[i] & 0xc0) != 0x80)
@@ -157,8 +168,8 @@ utf8_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = utf8_seqlen(s + i);
-		if (n == 0 || i + n > len)
+		n = seqlen_n((const unsigned char *)s + i, len - i);
+		if (n == 0)
 			return 0;
 		i += n;
 	}
