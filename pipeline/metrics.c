@@ -33,7 +33,7 @@
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
 #define HOLD_LOUD 85	   /* hold: % of frames over the floor */
 #define HOLD_TONAL 40	   /* hold: % of frames periodic */
-#define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under this (dB) */
+#define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under (dB) */
 #define SEG_VOICED 15	   /* speech: % of a run's frames voiced */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
