@@ -80,7 +80,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			j = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || j < 0 || j > 1024) {
+			if (end == optarg || *end != '\0' || j < 0 ||
+			    j > 1024) {
 				msg_error("bad job count '%s'", optarg);
 				usage(stderr);
 				return 2;

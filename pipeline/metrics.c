@@ -33,7 +33,7 @@
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
 #define HOLD_LOUD 85	   /* hold: % of frames over the floor */
 #define HOLD_TONAL 40	   /* hold: % of frames periodic */
-#define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under this (dB) */
+#define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under (dB) */
 #define SEG_VOICED 15	   /* speech: % of a run's frames voiced */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
@@ -48,6 +48,7 @@
 #define ABS_MIN_DB -65.0f  /* quieter than this is never speech */
 #define PEAK_RANGE 40.0f   /* speech is within this of the speaker's peak */
 #define LEAK_DB 15.0f	   /* leakage: this much below the other channel */
+#define LEAK_WIN 32	   /* echo delay window, frames */
 #define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
 #define SYL_VOICED 0.40f   /* syllable nuclei: NCCF at the peak */
 #define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
@@ -86,12 +87,15 @@ struct chan {
 	struct feat ring[DELAY];
 	/* exit side */
 	float peak_db;
+	float recent[LEAK_WIN]; /* levels of the last frames out */
+	int dominant;		/* this frame is not the other's echo */
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
 	int pad_s, pad_e;   /* padding of the pending segment */
 	int32_t run_s, run_e; /* the current run of speech frames */
 	int run_pad;
-	long run_act, run_voiced;
+	long run_act, run_voiced, run_dom;
+	float run_max;
 	double run_esum;
 	struct ivls speech, hold;
 	int32_t sp_s, sp_e, ho_s, ho_e; /* pending runs, -1 when none */
@@ -192,6 +196,7 @@ static struct chan *
 chan_new(void)
 {
 	struct chan *c = calloc(1, sizeof(*c));
+	int i;
 
 	if (c == NULL)
 		return NULL;
@@ -210,6 +215,8 @@ chan_new(void)
 	c->last_cand = -1000000;
 	c->peak_db = -120;
 	c->peak_all = -120;
+	for (i = 0; i < LEAK_WIN; i++)
+		c->recent[i] = -200;
 	c->sp_s = c->ho_s = c->run_s = -1;
 	return c;
 }
@@ -345,6 +352,13 @@ end_run(struct chan *c, int pad_e)
 		c->run_s = -1;
 		return 0;
 	}
+	/* A run heard mostly under the other party, and well under this
+	 * speaker's own peak, is the other party's echo. */
+	if (c->run_dom * 10 >= c->run_act * 8 &&
+	    (c->peak_db < -100 || c->run_max < c->peak_db - 12)) {
+		c->run_s = -1;
+		return 0;
+	}
 	c->esum += c->run_esum;
 	c->eframes += c->run_act;
 	if (c->sp_s >= 0 &&
@@ -431,8 +445,9 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	 */
 	if (act && !c->prev_act) {
 		c->run_s = fr;
-		c->run_act = c->run_voiced = 0;
+		c->run_act = c->run_voiced = c->run_dom = 0;
 		c->run_esum = 0;
+		c->run_max = -200;
 		c->run_pad = ft->db - c->prev_db >= 8 &&
 				     c->prev_db - c->floor_db < ABRUPT_NEAR
 			     ? 1
@@ -447,7 +462,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	c->prev_act = act;
 	c->prev_db = ft->db;
 	if (act) {
-		if (ft->db > c->peak_db)
+		if (ft->db > c->peak_db && c->dominant)
 			c->peak_db = ft->db;
 		if (ft->db > c->peak_all)
 			c->peak_all = ft->db;
@@ -465,6 +480,9 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_act++;
 		c->run_voiced += ft->voicing >= VOICED_MIN;
 		c->run_esum += ft->e;
+		c->run_dom += !c->dominant;
+		if (ft->db > c->run_max)
+			c->run_max = ft->db;
 	} else {
 		syllable_end(c);
 		/* The peak decays slowly (1 dB/s) so a quieter stretch
@@ -490,6 +508,7 @@ exit_frame(struct metrics_analyzer *a, long f)
 {
 	struct feat *ft[2] = { NULL, NULL };
 	int act[2] = { 0, 0 }, hold[2] = { 0, 0 }, i, n = a->ch[1] ? 2 : 1;
+	float maxo[2] = { -200, -200 };
 
 	for (i = 0; i < n; i++) {
 		ft[i] = &a->ch[i]->ring[f % DELAY];
@@ -497,18 +516,32 @@ exit_frame(struct metrics_analyzer *a, long f)
 		act[i] = !hold[i] && chan_active(a->ch[i], ft[i]);
 	}
 	/*
-	 * Leakage and echo: a frame that is much weaker than the other
-	 * channel's simultaneous frame, and weak for its own speaker, is the
-	 * other party heard through the line.
+	 * Leakage and echo: a frame 15 dB or more under the loudest frame of
+	 * the other channel in the last 0.32 s (echo comes late), and 15 dB
+	 * under its own speaker's peak (or before that speaker was heard on
+	 * their own), is the other party heard through the line.  Only
+	 * frames not dominated by the other channel set a speaker's peak.
 	 */
-	if (n == 2 && act[0] && act[1]) {
-		for (i = 0; i < 2; i++) {
-			struct chan *c = a->ch[i];
+	for (i = 0; i < n && n == 2; i++) {
+		const struct chan *o = a->ch[1 - i];
+		float mx = ft[1 - i]->db;
+		int k;
 
-			if (ft[i]->db < ft[1 - i]->db - LEAK_DB &&
-			    ft[i]->db < c->peak_db - LEAK_DB)
-				act[i] = 0;
-		}
+		for (k = 0; k < LEAK_WIN; k++)
+			if (o->recent[k] > mx)
+				mx = o->recent[k];
+		maxo[i] = mx;
+	}
+	for (i = 0; i < n && n == 2; i++) {
+		const struct chan *c = a->ch[i];
+
+		if (act[i] && ft[i]->db < maxo[i] - LEAK_DB &&
+		    (c->peak_db < -100 || ft[i]->db < c->peak_db - LEAK_DB))
+			act[i] = 0;
+	}
+	for (i = 0; i < n; i++) {
+		a->ch[i]->dominant = n == 1 || ft[i]->db >= maxo[i] - 6;
+		a->ch[i]->recent[f % LEAK_WIN] = ft[i]->db;
 	}
 	for (i = 0; i < n; i++)
 		if (chan_exit(a->ch[i], ft[i], f, act[i], hold[i]) < 0)

@@ -59,7 +59,8 @@ pitch_new(void)
 	/* Windowed-sinc low-pass at 850 Hz (Hamming), unity gain at DC. */
 	for (k = 0; k < NTAP; k++) {
 		double t = k - (NTAP - 1) / 2.0, fc = 850.0 / PITCH_RATE;
-		double s = t == 0 ? 2 * fc : sin(2 * M_PI * fc * t) / (M_PI * t);
+		double s = t == 0 ? 2 * fc
+				   : sin(2 * M_PI * fc * t) / (M_PI * t);
 
 		s *= 0.54 - 0.46 * cos(2 * M_PI * k / (NTAP - 1));
 		p->h[k] = (float)s;
@@ -90,7 +91,8 @@ dot(const float *a, const float *b, int n)
 			s[k] += a[i + k] * b[i + k];
 	for (; i < n; i++)
 		s[0] += a[i] * b[i];
-	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+	return ((s[0] + s[1]) + (s[2] + s[3])) +
+	       ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 /*

@@ -47,7 +47,6 @@ while [ $i -lt $n ]; do
 			t += 3.5 + rand() * (rand() < 0.2 ? 6 : 1)
 		} }' >call$i.txt
 	"$BUILD/mkcall" -d 300 call$i.txt call$i.wav >/dev/null
-	printf 'call_id\taudio\tagent_channel\tstatus\n' >/dev/null
 	i=$((i + 1))
 done
 {

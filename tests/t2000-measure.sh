@@ -89,6 +89,21 @@ is "$(col silence_events <"$OUT")" 0 "--dead-air 5: no event"
 run_cmd 0 callqa-measure --interrupt-min 2.5 in.tsv
 is "$(col agent_interruptions <"$OUT")" 0 "--interrupt-min 2.5: no interruption"
 
+# The same call with each party's echo 20 dB down on the other channel
+# (40 ms late): the echo is not taken for speech.
+"$MKCALL" -d 25 -e 20 call.txt echo.wav >echo.truth
+{ printf "$head"; rec e1 "$TMP/echo.wav"; } >in.tsv
+run_cmd 0 callqa-measure in.tsv
+for ch in 1 2; do
+	name=$( [ $ch = 1 ] && echo agent || echo customer)
+	want=$(tv talk $ch <echo.truth)
+	near "$(col ${name}_talk_s <"$OUT")" "$want" \
+		"$(awk -v w="$want" 'BEGIN { print w * 0.05 }')" \
+		"echo -20 dB: $name talk within 5 % of $want s"
+done
+near "$(col overtalk_s <"$OUT")" "$tot" 0.5 "echo -20 dB: overtalk $tot s"
+is "$(col silence_events <"$OUT")" 1 "echo -20 dB: one dead-air event"
+
 # 2. Pitch of synthetic voices with exact F0 contours: a low male voice
 # near 90 Hz whose fundamental the telephone band removes, and a female
 # voice near 200 Hz.

@@ -50,7 +50,7 @@ struct metrics {
 	double overtalk_s;		/* NaN when mono */
 	long agent_interruptions;	/* -1 when mono */
 	long customer_interruptions;	/* -1 when mono */
-	double response_latency_s;	/* NaN when no customer turn answered */
+	double response_latency_s;	/* NaN: no customer turn answered */
 	double hold_s;
 	char *segments;			/* compact JSON, owned */
 };
