@@ -13,12 +13,15 @@ echo "== generating a month of calls ($MONTH, 10 agents) in $OUT/calls"
 build/callgen month --out "$OUT/calls" --agents 10 --month "$MONTH" \
 	--days "${DEMO_DAYS:-30}" --calls-per-day "${DEMO_CALLS:-2}" --seed 1
 
-# One manifest per day, as a recording system would leave them.
+# One manifest per day, as a recording system would leave them (paths made
+# absolute, since these manifests live elsewhere).
 rm -rf "$OUT/days"
-awk -F, -v out="$OUT/days" '
+mkdir -p "$OUT/days"
+awk -F, -v OFS=, -v out="$OUT/days" -v calls="$PWD/$OUT/calls" '
 	NR == 1 { header = $0; next }
 	{ day = substr($3, 1, 10); f = out "/" day ".csv"
-	  if (!(f in seen)) { seen[f] = 1; system("mkdir -p " out); print header > f }
+	  $4 = calls "/" $4; if ($8 != "") $8 = calls "/" $8
+	  if (!(f in seen)) { seen[f] = 1; print header > f }
 	  print >> f; close(f) }' "$OUT/calls/manifest.csv"
 
 echo "== nightly batches"
