@@ -13,8 +13,10 @@
 
 #include "callqa/callqa.h"
 #include "callqa/config.h"
+#include "callqa/db.h"
 #include "callqa/ingest.h"
 #include "callqa/msg.h"
+#include "callqa/ops.h"
 #include "callqa/run.h"
 #include "callqa/slurm.h"
 #include "callqa/strbuf.h"
@@ -36,6 +38,11 @@ usage(FILE *fp)
 		"  rank      monthly ranking, best/worst, +5/-5 ledger\n"
 		"  db        start|stop|status the private PostgreSQL cluster\n"
 		"  nightly   ingest | measure | score | store in one go\n"
+		"  status    the last batches, months ranked and closed "
+		"[-n N] [--db C]\n"
+		"  rejects   the rejects of a batch: --batch ID [--db C]\n"
+		"  doctor    check libraries, database, schema, rubric, "
+		"recordings, disk [DIR]\n"
 		"  slurm     run a command as a Slurm job array, retry "
 		"tasks\n"
 		"Run 'callqa COMMAND --help' for a command's options.\n");
@@ -196,6 +203,121 @@ out:
 	return rval;
 }
 
+/* Connect as the stages do (--db, CALLQA_DB, PG*, the private cluster). */
+static struct db *
+connect_db(const char *opt)
+{
+	struct err e;
+	struct db *db;
+	char *ci;
+
+	if ((ci = db_conninfo(opt, &e)) == NULL) {
+		msg_error("%s", e.msg);
+		return NULL;
+	}
+	db = db_connect(ci, &e);
+	free(ci);
+	if (db == NULL)
+		msg_error("%s", e.msg);
+	return db;
+}
+
+/* The closing lines of a nightly batch, on stderr. */
+static void
+summary(const char *dbopt, const char *batch, double wall_s)
+{
+	struct db *db = connect_db(dbopt);
+	struct err e;
+
+	if (db == NULL)
+		return;
+	if (ops_summary(db, batch, wall_s, stderr, &e) < 0)
+		msg_warn("summary: %s", e.msg);
+	db_free(db);
+}
+
+/* callqa status|rejects|doctor: what the operator asks in the morning. */
+static int
+admin(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "number", required_argument, NULL, 'n' },
+		{ "rubric", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cmd = argv[0], *dbopt = NULL, *batch = NULL;
+	const char *rubric = NULL;
+	int c, n = 10, rval = 0;
+	struct db *db;
+	struct err e;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:b:n:r:h", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd': dbopt = optarg; break;
+		case 'b': batch = optarg; break;
+		case 'n': n = atoi(optarg); break;
+		case 'r': rubric = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (strcmp(cmd, "doctor") == 0) {
+		struct ops_doctor o = { 0 };
+		char *def = NULL, *var = db_var_dir(&e);
+		const char *rk = getenv("CALLQA_RANKING");
+		int problems;
+
+		o.db_opt = dbopt;
+		o.rubric = rubric ? rubric : (def = default_rubric());
+		o.ranking = rk && *rk ? rk
+			    : access("rules/ranking.yaml", R_OK) == 0
+				    ? "rules/ranking.yaml"
+				    : NULL;
+		o.recordings = optind < argc ? argv[optind]
+					     : getenv("CALLQA_RECORDINGS");
+		o.var = var;
+		o.min_free_gib = 1.0;
+		problems = ops_doctor(&o, stdout);
+		if (problems)
+			printf("%d problem%s found\n", problems,
+			       problems == 1 ? "" : "s");
+		else
+			printf("no problem found\n");
+		free(def);
+		free(var);
+		return problems ? 1 : 0;
+	}
+	if (strcmp(cmd, "rejects") == 0 && batch == NULL) {
+		msg_error("rejects: which batch? (--batch ID; callqa status "
+			  "lists them)");
+		return 2;
+	}
+	if ((db = connect_db(dbopt)) == NULL)
+		return 1;
+	if (strcmp(cmd, "status") == 0) {
+		if (ops_status(db, NULL, n > 0 ? n : 10, stdout, &e) < 0) {
+			msg_error("status: %s", e.msg);
+			rval = 1;
+		}
+	} else {
+		long count = 0;
+
+		if (ops_rejects(db, batch, stdout, &count, &e) < 0) {
+			msg_error("rejects: %s", e.msg);
+			rval = 1;
+		}
+	}
+	db_free(db);
+	if (msg_close_stdout() < 0)
+		rval = 1;
+	return rval;
+}
+
 static int
 nightly(int argc, char **argv)
 {
@@ -213,6 +335,8 @@ nightly(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *batch = NULL, *jobs = NULL, *dead_air, *imin;
+	char batch_now[32];
+	struct timespec t0, t1;
 	const char *shard = NULL, *slurm_dir = NULL;
 	int slurm = 0, wait = 0;
 	char *end;
@@ -292,6 +416,16 @@ nightly(int argc, char **argv)
 				     rubric, db, jobs, src);
 		goto out;
 	}
+	if (batch == NULL) {
+		/* Chosen here, so that the summary can find the batch. */
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(batch_now, sizeof(batch_now), "%Y%m%dT%H%M%SZ", &tm);
+		batch = batch_now;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* A directory with a manifest.csv is described by it. */
 	{
 		size_t len = strlen(src);
@@ -397,6 +531,11 @@ nightly(int argc, char **argv)
 			msg_error("nightly: %s exited with status %d",
 				  argvs[i][0], status[i]);
 	}
+	if ((rval == 0 || rval == 3) && !quiet) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		summary(db, batch,
+			(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 out:
 	free(ingest);
 	free(measure);
@@ -444,6 +583,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "nightly") == 0)
 		return nightly(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "rejects") == 0 ||
+	    strcmp(argv[1], "doctor") == 0)
+		return admin(argc - 1, argv + 1);
 	if ((prog = run_find(argv[1], &e)) == NULL) {
 		msg_error("%s", e.msg);
 		return 2;

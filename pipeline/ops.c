@@ -393,3 +393,51 @@ ops_doctor(const struct ops_doctor *o, FILE *out)
 		   o->min_free_gib, out);
 	return problems;
 }
+
+int
+ops_summary(struct db *db, const char *batch, double wall_s, FILE *out,
+	    struct err *e)
+{
+	const char *p[1] = { batch };
+	PGresult *res;
+	double hours, took;
+	long inputs;
+	int i;
+
+	res = query(db,
+		    "SELECT b.inputs, b.stored, b.rejected, "
+		    "coalesce((SELECT sum(duration_s) FROM calls c "
+		    "WHERE c.batch_id = b.batch_id), 0) / 3600.0 "
+		    "FROM batches b WHERE b.batch_id = $1",
+		    1, p, "batches", e);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return err_set(e, "batch '%s' is not in the database", batch);
+	}
+	inputs = atol(PQgetvalue(res, 0, 0));
+	hours = atof(PQgetvalue(res, 0, 3));
+	took = wall_s > 0 ? wall_s : 0;
+	fprintf(out, "batch %s: %ld inputs, %s stored, %s rejected; "
+		     "%.2f h of audio in %.0f s (%.1f calls/s)\n",
+		batch, inputs, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+		hours, took, took > 0 ? inputs / took : 0.0);
+	PQclear(res);
+	/* Rejects by stage and reason, the file names left out. */
+	res = query(db,
+		    "SELECT stage, regexp_replace(reason, "
+		    "'^(/[^:]*|[^ :]*\\.csv:[0-9]+): ', '') AS why, count(*) "
+		    "FROM rejects WHERE batch_id = $1 GROUP BY 1, 2 "
+		    "ORDER BY 3 DESC, 1, 2",
+		    1, p, "rejects", e);
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++)
+		fprintf(out, "  %5s rejected by %s: %s\n", PQgetvalue(res, i, 2),
+			PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	if (PQntuples(res) > 0)
+		fprintf(out, "  list them: callqa rejects --batch %s\n", batch);
+	PQclear(res);
+	return 0;
+}

@@ -35,6 +35,14 @@ int ops_status(struct db *db, const char *conninfo, int n, FILE *out,
 int ops_rejects(struct db *db, const char *batch, FILE *out, long *count,
 		struct err *e);
 
+/*
+ * The closing lines of callqa nightly: the batch's counts, hours of audio,
+ * wall time and rate, the rejects by stage and reason (file names left
+ * out), and how to list them.  0 or -1.
+ */
+int ops_summary(struct db *db, const char *batch, double wall_s, FILE *out,
+		struct err *e);
+
 struct ops_doctor {
 	const char *db_opt;     /* --db, or NULL for the usual choice */
 	const char *rubric;     /* the rubric to check, or NULL */
