@@ -13,6 +13,7 @@
 #include "callqa/callqa.h"
 #include "callqa/measure.h"
 #include "callqa/msg.h"
+#include "callqa/progress.h"
 
 static void
 usage(FILE *fp)
@@ -66,7 +67,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct measure_opts o = { METRICS_OPTS_INIT, 1 };
+	struct measure_opts o = { METRICS_OPTS_INIT, 1, NULL };
 	struct measure_stats st;
 	const char *name = "-";
 	FILE *in = stdin;
@@ -132,11 +133,15 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	o.progress = progress_new(2, "callqa-measure", -1,
+				  msg_get_level() == MSG_QUIET ? PROGRESS_OFF
+							       : PROGRESS_AUTO);
 	if (measure_stream(in, name, stdout, &o, warn_reject, NULL, &st,
 			   &e) < 0) {
 		msg_error("%s", e.msg);
 		rval = 1;
 	}
+	progress_end(o.progress);
 	if (st.rejected)
 		msg_warn("%ld of %ld calls rejected", st.rejected, st.inputs);
 	else

@@ -8,6 +8,7 @@
  * workers, and a long call holds back at most the ring's other slots.
  */
 #include "callqa/measure.h"
+#include "callqa/progress.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -160,10 +161,12 @@ set_metrics(struct record_writer *w, const struct metrics *m)
 /* Write the slot at the head of the ring (the lock is not held). */
 static int
 emit(struct record_writer *w, struct slot *s, measure_warn_fn *warn,
-     void *arg, struct measure_stats *stats, struct err *e)
+     void *arg, struct measure_stats *stats, struct progress *pg,
+     struct err *e)
 {
 	int i;
 
+	progress_step(pg, s->todo && !s->failed ? s->m.duration_s : 0);
 	for (i = 0; i < s->nvals; i++)
 		record_set(w, i, s->vals[i]);
 	if (s->todo && !s->failed) {
@@ -283,7 +286,7 @@ measure_stream(FILE *in, const char *name, FILE *out,
 
 			if (st.head < st.tail && h->state == SLOT_DONE) {
 				pthread_mutex_unlock(&st.mu);
-				if (emit(w, h, warn, arg, stats, e) < 0)
+				if (emit(w, h, warn, arg, stats, o->progress, e) < 0)
 					goto out;
 				slot_clear(h);
 				pthread_mutex_lock(&st.mu);

@@ -220,13 +220,23 @@ say(FILE *out, const char *level, const char *what, const char *fmt, ...)
 static void
 say(FILE *out, const char *level, const char *what, const char *fmt, ...)
 {
+	char line[2048], *p, *q;
 	va_list ap;
 
-	fprintf(out, "%-4s  %-10s ", level, what);
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', out);
+	/* One line per check: libpq's multi-line messages are joined. */
+	for (p = q = line; *p; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r') {
+			if (q > line && q[-1] != ' ')
+				*q++ = ' ';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	fprintf(out, "%-4s  %-10s %s\n", level, what, line);
 	problems += strcmp(level, "FAIL") == 0;
 }
 

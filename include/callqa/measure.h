@@ -18,9 +18,12 @@
 extern const char *const measure_columns[];
 extern const int measure_ncolumns;
 
+struct progress;
+
 struct measure_opts {
 	struct metrics_opts m;
 	int jobs; /* worker threads, >= 1 */
+	struct progress *progress; /* stepped per record written, or NULL */
 };
 
 struct measure_stats {
