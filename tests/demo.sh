@@ -35,7 +35,20 @@ for m in "$OUT"/days/*.csv; do
 done
 
 echo "== the board for $MONTH"
-callqa rank --month "$MONTH"
+callqa rank --month "$MONTH" | tee "$OUT/board.txt"
 
-echo "== the generator made these the best and the worst:"
-awk -F '\t' 'NR > 1 && $5 != "" { print "   " $5 ": " $1 " (" $3 ")" }' "$OUT/calls/agents.tsv"
+echo "== the generator made these the best and the worst of each team:"
+awk -F '\t' 'NR > 1 && $5 != "" { print $2, $5, $1 }' "$OUT/calls/agents.tsv" |
+	sort >"$OUT/expected.txt"
+awk '{ for (i = 4; i <= NF; i++) {
+		if ($i == "+5") print $1, "best", $3
+		if ($i == "-5") print $1, "worst", $3 } }' \
+	"$OUT/board.txt" | sort >"$OUT/got.txt"
+sed 's/^/   /' "$OUT/expected.txt"
+if cmp -s "$OUT/expected.txt" "$OUT/got.txt"; then
+	echo "== the board names exactly these: +5 to each best, -5 to each worst"
+else
+	echo "demo: the board differs from the generator's best and worst:" >&2
+	diff "$OUT/expected.txt" "$OUT/got.txt" >&2
+	exit 1
+fi
