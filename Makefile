@@ -57,7 +57,7 @@ LIB := $(BUILD)/libpipeline.a
 # Debian packages the build, the tests and the demo need.
 DEPS := gcc make pkg-config perl libsndfile1-dev libsoxr-dev libpq-dev \
 	libyaml-dev postgresql espeak-ng valgrind praat pocketsphinx-testdata \
-	slurm-wlm munge man-db
+	slurm-wlm munge man-db systemd
 BENCH_DEPS := ffmpeg praat sox time
 
 .PHONY: all deps bench-deps check test unit check-headers fmt-check demo \
@@ -145,6 +145,9 @@ install: all
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done
 	install -m 644 rules/*.yaml $(DESTDIR)$(PREFIX)/share/callqa/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/callqa/examples
+	install -m 644 cmd/*.service cmd/*.timer cmd/*.cron \
+		$(DESTDIR)$(PREFIX)/share/callqa/examples/
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p##*/}; done
