@@ -22,7 +22,15 @@ records 3 B1 R | awk -F '\t' 'BEGIN { OFS = "\t" }
 		  $15 = "rejected:ingest:m.csv:9: duplicate call_id '"'"'C0003'"'"' (first at m.csv:4)" }
 	{ print }' >>"$TMP/b1.tsv"
 printf 'X1\tA01\tragged\n' >>"$TMP/b1.tsv"
+# Two stores at once on a fresh machine: one cluster is started, the
+# schema is migrated once, both batches are stored.
+{ record_header; records 5 BC W; } >"$TMP/bc.tsv"
+callqa-store <"$TMP/bc.tsv" 2>"$TMP/bc.err" &
+bc_pid=$!
 run_cmd 3 callqa-store -b B1 <"$TMP/b1.tsv"
+wait $bc_pid
+is "$?:$(tail -n 1 "$TMP/bc.err")" "0:callqa-store: batch BC: 5 inputs, 5 stored, 0 rejected" \
+	"a concurrent store of another batch"
 like "$(tail -n 1 "$ERR")" '^callqa-store: batch B1: 54 inputs, 50 stored, 4 rejected$' \
 	"accounting line: 54 = 50 + 4"
 like "$(cat "$ERR")" 'callqa-store: -:55: 3 fields where the header has 45' \
@@ -36,8 +44,9 @@ is "$(stat -c %U "$CALLQA_VAR/pg")" "$( [ "$(id -u)" = 0 ] && echo postgres || i
 	"the cluster belongs to an unprivileged user"
 is "$(sql "SHOW listen_addresses")" "" "Unix socket only"
 
-is "$(sql 'SELECT count(*) FROM calls')" 50 "50 calls stored"
-is "$(sql 'SELECT count(*) FROM scores')" 50 "50 scores stored"
+is "$(sql "SELECT count(*) FROM schema_migrations")" 1 "the schema was migrated once"
+is "$(sql "SELECT count(*) FROM calls WHERE batch_id = 'B1'")" 50 "50 calls stored"
+is "$(sql "SELECT count(*) FROM scores WHERE batch_id = 'B1'")" 50 "50 scores stored"
 is "$(sql 'SELECT count(*) FROM agents')" 5 "5 agents"
 is "$(sql "SELECT stage || ':' || count(*) FROM rejects GROUP BY stage ORDER BY stage" | tr '\n' ' ')" \
 	"ingest:2 measure:1 store:1 " "4 rejects, by stage"
@@ -61,7 +70,7 @@ fp1=$(fingerprint)
 run_cmd 3 callqa-store -b B1 <"$TMP/b1.tsv"
 like "$(tail -n 1 "$ERR")" 'batch B1: 54 inputs, 50 stored, 4 rejected$' "re-run: same accounting"
 is "$(fingerprint)" "$fp1" "re-run: tables unchanged (fingerprint)"
-is "$(sql 'SELECT count(*) FROM calls') $(sql 'SELECT count(*) FROM rejects')" "50 4" \
+is "$(sql 'SELECT count(*) FROM calls') $(sql 'SELECT count(*) FROM rejects')" "55 4" \
 	"re-run: row counts unchanged"
 
 # The same call ids from another batch: rejects; the stored calls stay.
@@ -161,7 +170,7 @@ psql -X -q "$DB_URL" -c "COPY (SELECT call_id, agent_id, transcript, extra->>'tr
 	sort >"$TMP/hostile.got"
 check "hostile ids and text round-trip exactly" diff -u "$TMP/hostile.want" "$TMP/hostile.got"
 is "$(sql 'SELECT count(*) FROM scores') $(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'calls'")" \
-	"20083 1" "nothing was executed from the data"
+	"20088 1" "nothing was executed from the data"
 
 # Values that are not of their column's type: rejects, not a failed batch.
 {
@@ -204,6 +213,6 @@ for t in "DROP TABLE scores" "DROP TABLE ledger" "TRUNCATE calls" \
 	rc=$?
 	like "$rc:$(cat "$ERR")" '^1:.*(must be owner|permission denied)' "the pipeline may not: $t"
 done
-is "$(sql 'SELECT count(*) FROM scores')" 20083 "scores intact after all that"
+is "$(sql 'SELECT count(*) FROM scores')" 20088 "scores intact after all that"
 
 done_testing
