@@ -192,6 +192,19 @@ run_cmd 1 callqa-store <"$TMP/nohead.tsv"
 like "$(cat "$ERR")" 'nothing stored' "no header: nothing stored"
 is "$(sql "SELECT count(*) FROM batches WHERE batch_id = 'BN'")" 0 "no batch row"
 
+# The database down at the start: the whole input is kept in the spool,
+# and replaying the spool stores it; a stored batch leaves no spool.
+{ record_header; records 7 BD D; } >"$TMP/bd.tsv"
+run_cmd 1 callqa-store --db "host=$TMP/nowhere dbname=x" --spool "$TMP/bd.spool" <"$TMP/bd.tsv"
+like "$(tail -n 1 "$ERR")" "records kept in $TMP/bd.spool: replay with callqa-store" "the spool is named"
+check "the spool holds the whole input" cmp -s "$TMP/bd.tsv" "$TMP/bd.spool"
+run_cmd 0 callqa-store "$TMP/bd.spool"
+is "$(sql "SELECT count(*) FROM calls WHERE batch_id = 'BD'")" 7 "the replay stores the 7 calls"
+run_cmd 0 callqa-store --spool "$TMP/bd2.spool" <"$TMP/bd.tsv"
+check "a stored batch leaves no spool" [ ! -e "$TMP/bd2.spool" ] && [ ! -e "$TMP/bd2.spool.tmp" ]
+run_cmd 1 callqa-store --db "host=$TMP/nowhere dbname=x" --spool /dev/full/x <"$TMP/bd.tsv"
+like "$(cat "$ERR")" 'spool /dev/full/x.tmp: Not a directory' "a spool that cannot be written is an error"
+
 # Roles: readers read their views only; the pipeline cannot drop tables.
 for t in "UPDATE scores SET score = 100" "DELETE FROM ledger" \
 	"INSERT INTO ledger VALUES ('2026-10-01', 'A01', 5, 'x', 'v', '{}', 'team', 't')" \
@@ -213,6 +226,6 @@ for t in "DROP TABLE scores" "DROP TABLE ledger" "TRUNCATE calls" \
 	rc=$?
 	like "$rc:$(cat "$ERR")" '^1:.*(must be owner|permission denied)' "the pipeline may not: $t"
 done
-is "$(sql 'SELECT count(*) FROM scores')" 20088 "scores intact after all that"
+is "$(sql 'SELECT count(*) FROM scores')" 20095 "scores intact after all that"
 
 done_testing
