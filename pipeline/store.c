@@ -274,16 +274,38 @@ checked(struct load *ld, const struct scol *c, const char *v)
 	return v;
 }
 
-/* The raw record as a JSON object, for the rejects table. */
+/*
+ * Whether reader column i may be stored: a contract column, a section
+ * score or a column to keep (other manifest columns may be personal).
+ */
+static int
+storable(const struct load *ld, int i)
+{
+	const char *name = record_reader_colname(ld->r, i);
+	int j;
+
+	for (j = 0; j < NSCOLS; j++)
+		if (ld->map[j] == i)
+			return 1;
+	for (j = 0; j < ld->nkeep; j++)
+		if (ld->keep[j] == i)
+			return 1;
+	return strncmp(name, "score_", 6) == 0;
+}
+
+/* The record (its storable columns) as a JSON object, for rejects. */
 static void
 raw_json(struct load *ld, struct strbuf *sb)
 {
-	int i, n = record_reader_ncols(ld->r);
+	int i, n = record_reader_ncols(ld->r), first = 1;
 
 	strbuf_addch(sb, '{');
 	for (i = 0; i < n; i++) {
-		if (i)
+		if (!storable(ld, i))
+			continue;
+		if (!first)
 			strbuf_addch(sb, ',');
+		first = 0;
 		strbuf_add_json_str(sb, record_reader_colname(ld->r, i));
 		strbuf_addch(sb, ':');
 		strbuf_add_json_str(sb, record_get(ld->r, i));

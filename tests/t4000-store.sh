@@ -62,6 +62,8 @@ is "$(sql "SELECT (record->>'agent_id') || ' ' || audio || ' ' || stage FROM rej
 	"A03 /data/dup.wav ingest" "the duplicate is a reject"
 is "$(sql "SELECT audio FROM calls WHERE call_id = 'C0003'")" \
 	"/data/rec/A03_C0003.wav" "and did not clobber the good call"
+is "$(sql "SELECT count(*) FROM rejects WHERE record ? 'tracking_no' OR record ? 'call_id' IS NOT TRUE")" 0 \
+	"a reject's record keeps no undeclared manifest column"
 is "$(sql "SELECT record->>'status' FROM rejects WHERE call_id = 'R0002'")" \
 	"rejected:measure:/data/r2.wav: shorter than 1 s" "reject keeps its record"
 
