@@ -43,6 +43,9 @@ like "$(cat "$OUT")" "^running: pid $PG_PID" "callqa db status: running"
 is "$(stat -c %U "$CALLQA_VAR/pg")" "$( [ "$(id -u)" = 0 ] && echo postgres || id -un)" \
 	"the cluster belongs to an unprivileged user"
 is "$(sql "SHOW listen_addresses")" "" "Unix socket only"
+is "$DB_URL" "host='$CALLQA_VAR/run' port=5432 dbname=callqa user=callqa" "callqa db url"
+run_cmd 0 callqa-db start
+is "$(head -n 1 "$CALLQA_VAR/pg/postmaster.pid")" "$PG_PID" "a second start leaves the running server alone"
 
 is "$(sql "SELECT count(*) FROM schema_migrations")" 1 "the schema was migrated once"
 is "$(sql "SELECT count(*) FROM calls WHERE batch_id = 'B1'")" 50 "50 calls stored"
@@ -134,6 +137,8 @@ i=0
 until [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY stage%'")" = 1 ] ||
 	[ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 callqa-db stop
+run_cmd 3 callqa-db status
+like "$(cat "$OUT")" '^not running: ' "callqa db status: not running, exit 3"
 kill $writer_pid 2>/dev/null
 wait $writer_pid 2>/dev/null
 wait $store_pid
