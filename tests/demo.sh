@@ -13,20 +13,18 @@ echo "== generating a month of calls ($MONTH, 10 agents) in $OUT/calls"
 build/callgen month --out "$OUT/calls" --agents 10 --month "$MONTH" \
 	--days "${DEMO_DAYS:-30}" --calls-per-day "${DEMO_CALLS:-2}" --seed 1
 
-# One manifest per day, as a recording system would leave them, beside the
-# manifest (its audio and transcript paths are relative to its directory).
-rm -f "$OUT"/calls/day-*.csv
-awk -F, -v out="$OUT/calls" '
+# One manifest per day, as a recording system would leave them.
+rm -rf "$OUT/days"
+awk -F, -v out="$OUT/days" '
 	NR == 1 { header = $0; next }
-	{ day = substr($3, 1, 10); f = out "/day-" day ".csv"
-	  if (!(f in seen)) { seen[f] = 1; print header > f }
+	{ day = substr($3, 1, 10); f = out "/" day ".csv"
+	  if (!(f in seen)) { seen[f] = 1; system("mkdir -p " out); print header > f }
 	  print >> f; close(f) }' "$OUT/calls/manifest.csv"
 
 echo "== nightly batches"
 callqa db start
-for m in "$OUT"/calls/day-*.csv; do
+for m in "$OUT"/days/*.csv; do
 	day=$(basename "$m" .csv)
-	day=${day#day-}
 	rc=0
 	callqa nightly -q -b "$day" "$m" || rc=$?
 	# 3 means the batch completed with rejects (all recorded).
