@@ -123,9 +123,9 @@ print_text(const struct rank_board *b, const struct rank_policy *p,
 			snprintf(pts, sizeof(pts), "%+d", r->a.points);
 		else
 			snprintf(pts, sizeof(pts), "-");
-		printf("%-*s  %4s  %-*s  %4d  %6s  %-16s  %6s  %6s  %s\n", gw,
+		printf("%-*s  %4s  %-*s  %4d  %6s  %-16s  %6s  %6s%s%s\n", gw,
 		       r->group, rank, aw, r->agent_id, r->a.n, mean, ci, sh,
-		       pts, flag);
+		       pts, *flag ? "  " : "", flag);
 	}
 	if (b->nrows == 0)
 		printf("(no scored calls)\n");

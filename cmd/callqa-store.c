@@ -19,12 +19,14 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: callqa-store [-qv] [--db CONNINFO] [-b batch] "
-		"[-k col,...] [file]\n"
+		"[-k col,...] [-s spool] [file]\n"
 		"  -d, --db CONNINFO  the database (default: $CALLQA_DB, "
 		"libpq's PG* variables, or the private cluster under var/)\n"
 		"  -b, --batch ID     batch_id for records without one\n"
 		"  -k, --keep COLS    keep these extra columns (comma-separated) "
 		"in calls.extra\n"
+		"  -s, --spool FILE   keep a copy of the input in FILE when it "
+		"is not stored (replay: callqa-store FILE)\n"
 		"  -q, --quiet        no warnings\n"
 		"  -v, --verbose      notes too\n"
 		"  -h, --help         this help\n"
@@ -76,6 +78,7 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "keep", required_argument, NULL, 'k' },
+		{ "spool", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -84,7 +87,8 @@ main(int argc, char **argv)
 	};
 	struct store_opts o = { 0 };
 	struct store_result res = { 0 };
-	const char *opt_db = NULL, *name = "-";
+	const char *opt_db = NULL, *name = "-", *spool = NULL;
+	struct store_spool *sp = NULL;
 	const char **keep = NULL;
 	char *keepbuf = NULL, *url = NULL;
 	struct db *db = NULL;
@@ -93,7 +97,7 @@ main(int argc, char **argv)
 	int c, i, n = 0, rval = 1;
 
 	msg_init("callqa-store");
-	while ((c = getopt_long(argc, argv, "d:b:k:qvh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "d:b:k:s:qvh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'd':
@@ -113,6 +117,9 @@ main(int argc, char **argv)
 				free(keepbuf);
 				return 1;
 			}
+			break;
+		case 's':
+			spool = optarg;
 			break;
 		case 'q':
 			msg_set_level(MSG_QUIET);
@@ -153,6 +160,10 @@ main(int argc, char **argv)
 	o.keep = keep;
 	o.nkeep = n;
 	o.warn = warn_cb;
+	if (spool && (sp = store_spool_open(fp, spool, &e)) == NULL) {
+		msg_error("%s", e.msg);
+		goto out;
+	}
 	if ((url = db_conninfo(opt_db, &e)) == NULL ||
 	    (db = db_connect(url, &e)) == NULL ||
 	    db_migrate(db, NULL, &e) < 0 ||
@@ -160,7 +171,8 @@ main(int argc, char **argv)
 		msg_error("%s", e.msg);
 		goto out;
 	}
-	if (store_load(db, fp, name, &o, &res, &e) < 0) {
+	if (store_load(db, sp ? store_spool_stream(sp) : fp, name, &o, &res,
+		       &e) < 0) {
 		msg_error("%s", e.msg);
 		msg_error("nothing stored");
 		goto out;
@@ -175,6 +187,14 @@ main(int argc, char **argv)
 			res.batches[i].stored, res.batches[i].rejected);
 	rval = res.rejected > 0 ? 3 : 0;
 out:
+	/* Not stored: the whole input stays in the spool for a replay. */
+	if (sp && store_spool_finish(sp, rval == 1, &e) < 0) {
+		msg_error("%s", e.msg);
+		rval = 1;
+	} else if (sp && rval == 1) {
+		msg_error("records kept in %s: replay with callqa-store %s",
+			  spool, spool);
+	}
 	store_result_release(&res);
 	db_free(db);
 	free(url);

@@ -47,11 +47,22 @@ int
 db_err(struct err *e, void *pgconn, const char *what)
 {
 	const char *m = pgconn ? PQerrorMessage(pgconn) : "out of memory";
-	size_t len = strlen(m);
+	size_t len = strlen(m), i, j = 0;
+	char buf[400];
 
 	while (len > 0 && (m[len - 1] == '\n' || m[len - 1] == ' '))
 		len--;
-	return err_set(e, "%s: %.*s", what, (int)len, m);
+	/* libpq's message is lines ("...\n\tIs the server running..."). */
+	for (i = 0; i < len && j + 1 < sizeof(buf); i++) {
+		if (m[i] == '\n' || m[i] == '\t') {
+			if (j > 0 && buf[j - 1] != ' ')
+				buf[j++] = ' ';
+			continue;
+		}
+		buf[j++] = m[i];
+	}
+	buf[j] = '\0';
+	return err_set(e, "%s: %s", what, buf);
 }
 
 static int

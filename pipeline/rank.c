@@ -129,13 +129,12 @@ cmp_agent(const void *pa, const void *pb)
 }
 
 /*
- * Give pts to the tied set a[from..to) by the tie rule; returns how many
- * got them.
+ * Give pts to the tied set a[from..to) by the tie rule.
  */
 static void
 award(struct rank_agent *a, int from, int to, int pts, enum rank_tie tie)
 {
-	int i, maxn = 0, nmax = 0;
+	int i, maxn = 0;
 
 	if (to - from == 1) {
 		a[from].points = pts;
@@ -152,11 +151,8 @@ award(struct rank_agent *a, int from, int to, int pts, enum rank_tie tie)
 		if (a[i].n > maxn)
 			maxn = a[i].n;
 	for (i = from; i < to; i++)
-		nmax += a[i].n == maxn;
-	for (i = from; i < to; i++)
 		if (a[i].n == maxn)
 			a[i].points = pts;
-	(void)nmax;
 }
 
 static void

@@ -10,11 +10,14 @@
 #include "callqa/store.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "callqa/callqa.h"
 #include "callqa/db.h"
@@ -271,16 +274,38 @@ checked(struct load *ld, const struct scol *c, const char *v)
 	return v;
 }
 
-/* The raw record as a JSON object, for the rejects table. */
+/*
+ * Whether reader column i may be stored: a contract column, a section
+ * score or a column to keep (other manifest columns may be personal).
+ */
+static int
+storable(const struct load *ld, int i)
+{
+	const char *name = record_reader_colname(ld->r, i);
+	int j;
+
+	for (j = 0; j < NSCOLS; j++)
+		if (ld->map[j] == i)
+			return 1;
+	for (j = 0; j < ld->nkeep; j++)
+		if (ld->keep[j] == i)
+			return 1;
+	return strncmp(name, "score_", 6) == 0;
+}
+
+/* The record (its storable columns) as a JSON object, for rejects. */
 static void
 raw_json(struct load *ld, struct strbuf *sb)
 {
-	int i, n = record_reader_ncols(ld->r);
+	int i, n = record_reader_ncols(ld->r), first = 1;
 
 	strbuf_addch(sb, '{');
 	for (i = 0; i < n; i++) {
-		if (i)
+		if (!storable(ld, i))
+			continue;
+		if (!first)
 			strbuf_addch(sb, ',');
+		first = 0;
 		strbuf_add_json_str(sb, record_reader_colname(ld->r, i));
 		strbuf_addch(sb, ':');
 		strbuf_add_json_str(sb, record_get(ld->r, i));
@@ -777,5 +802,102 @@ out:
 	strbuf_release(&ld.tmp);
 	strbuf_release(&ld.why);
 	strbuf_release(&sql);
+	return r;
+}
+
+struct store_spool {
+	FILE *in;     /* borrowed */
+	FILE *out;    /* PATH.tmp */
+	FILE *stream; /* reads in, copies to out */
+	char *path, *tmp;
+	int rerr, werr; /* errno of the first read / write error */
+};
+
+static ssize_t
+spool_read(void *cookie, char *buf, size_t size)
+{
+	struct store_spool *sp = cookie;
+	size_t n = fread(buf, 1, size, sp->in);
+
+	if (n == 0 && ferror(sp->in)) {
+		sp->rerr = errno ? errno : EIO;
+		return -1;
+	}
+	if (n > 0 && !sp->werr && fwrite(buf, 1, n, sp->out) != n)
+		sp->werr = errno ? errno : EIO;
+	return (ssize_t)n;
+}
+
+struct store_spool *
+store_spool_open(FILE *in, const char *path, struct err *e)
+{
+	cookie_io_functions_t io = { spool_read, NULL, NULL, NULL };
+	struct store_spool *sp = calloc(1, sizeof(*sp));
+	struct strbuf tmp = STRBUF_INIT;
+
+	if (sp == NULL || (sp->path = strdup(path)) == NULL) {
+		free(sp);
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	strbuf_addf(&tmp, "%s.tmp", path);
+	sp->tmp = strbuf_detach(&tmp);
+	sp->in = in;
+	if ((sp->out = fopen(sp->tmp, "w")) == NULL) {
+		err_set(e, "spool %s: %s", sp->tmp, strerror(errno));
+		goto fail;
+	}
+	if ((sp->stream = fopencookie(sp, "r", io)) == NULL) {
+		err_set(e, "spool: %s", strerror(errno));
+		goto fail;
+	}
+	return sp;
+fail:
+	if (sp->out) {
+		fclose(sp->out);
+		remove(sp->tmp);
+	}
+	free(sp->tmp);
+	free(sp->path);
+	free(sp);
+	return NULL;
+}
+
+FILE *
+store_spool_stream(struct store_spool *sp)
+{
+	return sp->stream;
+}
+
+int
+store_spool_finish(struct store_spool *sp, int keep, struct err *e)
+{
+	char buf[65536];
+	int r = 0;
+
+	if (keep)
+		while (fread(buf, 1, sizeof(buf), sp->stream) > 0)
+			;
+	fclose(sp->stream);
+	if (keep && sp->rerr)
+		r = err_set(e, "spool: read error: %s", strerror(sp->rerr));
+	else if (keep && sp->werr)
+		r = err_set(e, "spool %s: write error: %s", sp->tmp,
+			    strerror(sp->werr));
+	if (fflush(sp->out) == EOF || (keep && fsync(fileno(sp->out)) < 0)) {
+		if (keep && r == 0)
+			r = err_set(e, "spool %s: write error: %s", sp->tmp,
+				    strerror(errno));
+	}
+	if (fclose(sp->out) == EOF && keep && r == 0)
+		r = err_set(e, "spool %s: write error: %s", sp->tmp,
+			    strerror(errno));
+	if (keep && r == 0 && rename(sp->tmp, sp->path) < 0)
+		r = err_set(e, "spool %s: %s", sp->path, strerror(errno));
+	if (!keep || r < 0)
+		remove(sp->tmp);
+	free(sp->tmp);
+	free(sp->path);
+	free(sp);
 	return r;
 }

@@ -22,7 +22,15 @@ records 3 B1 R | awk -F '\t' 'BEGIN { OFS = "\t" }
 		  $15 = "rejected:ingest:m.csv:9: duplicate call_id '"'"'C0003'"'"' (first at m.csv:4)" }
 	{ print }' >>"$TMP/b1.tsv"
 printf 'X1\tA01\tragged\n' >>"$TMP/b1.tsv"
+# Two stores at once on a fresh machine: one cluster is started, the
+# schema is migrated once, both batches are stored.
+{ record_header; records 5 BC W; } >"$TMP/bc.tsv"
+callqa-store <"$TMP/bc.tsv" 2>"$TMP/bc.err" &
+bc_pid=$!
 run_cmd 3 callqa-store -b B1 <"$TMP/b1.tsv"
+wait $bc_pid
+is "$?:$(tail -n 1 "$TMP/bc.err")" "0:callqa-store: batch BC: 5 inputs, 5 stored, 0 rejected" \
+	"a concurrent store of another batch"
 like "$(tail -n 1 "$ERR")" '^callqa-store: batch B1: 54 inputs, 50 stored, 4 rejected$' \
 	"accounting line: 54 = 50 + 4"
 like "$(cat "$ERR")" 'callqa-store: -:55: 3 fields where the header has 45' \
@@ -35,9 +43,13 @@ like "$(cat "$OUT")" "^running: pid $PG_PID" "callqa db status: running"
 is "$(stat -c %U "$CALLQA_VAR/pg")" "$( [ "$(id -u)" = 0 ] && echo postgres || id -un)" \
 	"the cluster belongs to an unprivileged user"
 is "$(sql "SHOW listen_addresses")" "" "Unix socket only"
+is "$DB_URL" "host='$CALLQA_VAR/run' port=5432 dbname=callqa user=callqa" "callqa db url"
+run_cmd 0 callqa-db start
+is "$(head -n 1 "$CALLQA_VAR/pg/postmaster.pid")" "$PG_PID" "a second start leaves the running server alone"
 
-is "$(sql 'SELECT count(*) FROM calls')" 50 "50 calls stored"
-is "$(sql 'SELECT count(*) FROM scores')" 50 "50 scores stored"
+is "$(sql "SELECT count(*) FROM schema_migrations")" 1 "the schema was migrated once"
+is "$(sql "SELECT count(*) FROM calls WHERE batch_id = 'B1'")" 50 "50 calls stored"
+is "$(sql "SELECT count(*) FROM scores WHERE batch_id = 'B1'")" 50 "50 scores stored"
 is "$(sql 'SELECT count(*) FROM agents')" 5 "5 agents"
 is "$(sql "SELECT stage || ':' || count(*) FROM rejects GROUP BY stage ORDER BY stage" | tr '\n' ' ')" \
 	"ingest:2 measure:1 store:1 " "4 rejects, by stage"
@@ -53,6 +65,8 @@ is "$(sql "SELECT (record->>'agent_id') || ' ' || audio || ' ' || stage FROM rej
 	"A03 /data/dup.wav ingest" "the duplicate is a reject"
 is "$(sql "SELECT audio FROM calls WHERE call_id = 'C0003'")" \
 	"/data/rec/A03_C0003.wav" "and did not clobber the good call"
+is "$(sql "SELECT count(*) FROM rejects WHERE record ? 'tracking_no' OR record ? 'call_id' IS NOT TRUE")" 0 \
+	"a reject's record keeps no undeclared manifest column"
 is "$(sql "SELECT record->>'status' FROM rejects WHERE call_id = 'R0002'")" \
 	"rejected:measure:/data/r2.wav: shorter than 1 s" "reject keeps its record"
 
@@ -61,7 +75,7 @@ fp1=$(fingerprint)
 run_cmd 3 callqa-store -b B1 <"$TMP/b1.tsv"
 like "$(tail -n 1 "$ERR")" 'batch B1: 54 inputs, 50 stored, 4 rejected$' "re-run: same accounting"
 is "$(fingerprint)" "$fp1" "re-run: tables unchanged (fingerprint)"
-is "$(sql 'SELECT count(*) FROM calls') $(sql 'SELECT count(*) FROM rejects')" "50 4" \
+is "$(sql 'SELECT count(*) FROM calls') $(sql 'SELECT count(*) FROM rejects')" "55 4" \
 	"re-run: row counts unchanged"
 
 # The same call ids from another batch: rejects; the stored calls stay.
@@ -123,6 +137,8 @@ i=0
 until [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY stage%'")" = 1 ] ||
 	[ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 callqa-db stop
+run_cmd 3 callqa-db status
+like "$(cat "$OUT")" '^not running: ' "callqa db status: not running, exit 3"
 kill $writer_pid 2>/dev/null
 wait $writer_pid 2>/dev/null
 wait $store_pid
@@ -161,7 +177,7 @@ psql -X -q "$DB_URL" -c "COPY (SELECT call_id, agent_id, transcript, extra->>'tr
 	sort >"$TMP/hostile.got"
 check "hostile ids and text round-trip exactly" diff -u "$TMP/hostile.want" "$TMP/hostile.got"
 is "$(sql 'SELECT count(*) FROM scores') $(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'calls'")" \
-	"20083 1" "nothing was executed from the data"
+	"20088 1" "nothing was executed from the data"
 
 # Values that are not of their column's type: rejects, not a failed batch.
 {
@@ -182,6 +198,19 @@ records 2 BN N >"$TMP/nohead.tsv"
 run_cmd 1 callqa-store <"$TMP/nohead.tsv"
 like "$(cat "$ERR")" 'nothing stored' "no header: nothing stored"
 is "$(sql "SELECT count(*) FROM batches WHERE batch_id = 'BN'")" 0 "no batch row"
+
+# The database down at the start: the whole input is kept in the spool,
+# and replaying the spool stores it; a stored batch leaves no spool.
+{ record_header; records 7 BD D; } >"$TMP/bd.tsv"
+run_cmd 1 callqa-store --db "host=$TMP/nowhere dbname=x" --spool "$TMP/bd.spool" <"$TMP/bd.tsv"
+like "$(tail -n 1 "$ERR")" "records kept in $TMP/bd.spool: replay with callqa-store" "the spool is named"
+check "the spool holds the whole input" cmp -s "$TMP/bd.tsv" "$TMP/bd.spool"
+run_cmd 0 callqa-store "$TMP/bd.spool"
+is "$(sql "SELECT count(*) FROM calls WHERE batch_id = 'BD'")" 7 "the replay stores the 7 calls"
+run_cmd 0 callqa-store --spool "$TMP/bd2.spool" <"$TMP/bd.tsv"
+check "a stored batch leaves no spool" [ ! -e "$TMP/bd2.spool" ] && [ ! -e "$TMP/bd2.spool.tmp" ]
+run_cmd 1 callqa-store --db "host=$TMP/nowhere dbname=x" --spool /dev/full/x <"$TMP/bd.tsv"
+like "$(cat "$ERR")" 'spool /dev/full/x.tmp: Not a directory' "a spool that cannot be written is an error"
 
 # Roles: readers read their views only; the pipeline cannot drop tables.
 for t in "UPDATE scores SET score = 100" "DELETE FROM ledger" \
@@ -204,6 +233,6 @@ for t in "DROP TABLE scores" "DROP TABLE ledger" "TRUNCATE calls" \
 	rc=$?
 	like "$rc:$(cat "$ERR")" '^1:.*(must be owner|permission denied)' "the pipeline may not: $t"
 done
-is "$(sql 'SELECT count(*) FROM scores')" 20083 "scores intact after all that"
+is "$(sql 'SELECT count(*) FROM scores')" 20095 "scores intact after all that"
 
 done_testing

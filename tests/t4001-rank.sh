@@ -120,4 +120,18 @@ ROLE=callqa_hr sql "UPDATE ledger SET points = 50" >"$OUT" 2>"$ERR"
 is "$?" 1 "HR cannot change the ledger"
 is "$(ROLE=callqa_hr sql "SELECT sum(points) FROM hr_ledger")" 5 "HR reads the ledger"
 
+# The whole centre as one group (worked out as in test_rank.c: mu = 84.0,
+# s2w = 131.207, tau2 = 62.624): here the spread between agents is wide, so
+# P's 3 perfect calls keep it first (shrunk 93.42), flagged as
+# indistinguishable from G (91.60); T4 (66.80) is clearly last.
+run_cmd 0 callqa-rank --month 2026-10 --policy "$TMP/min3.yaml" --group centre --format tsv
+cp "$OUT" "$TMP/board.tsv"
+is "$(awk -F '\t' 'NR > 1 { print $1 }' "$TMP/board.tsv" | sort -u)" centre "one group"
+is "$(row P)" "1 3 100.00 93.42 5 ~ 2nd" "centre: P first, +5, close to G"
+is "$(row G)" "2 40 92.00 91.60 0 \\N" "centre: G second"
+is "$(row O0)|$(row T1)" "3 20 85.00 84.91 0 tie|3 20 85.00 84.91 0 tie" "centre: a three-way tie for 3rd"
+is "$(row T4)" "12 20 65.00 66.80 -5 \\N" "centre: T4 last, -5"
+is "$(sql "SELECT string_agg(group_by || ':' || agent_id || ':' || points, ' ' ORDER BY points) FROM ledger")" \
+	"centre:T4:-5 centre:P:5" "the month's ledger now holds the centre's entries only"
+
 done_testing

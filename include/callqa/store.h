@@ -61,6 +61,32 @@ int store_load(struct db *db, FILE *fp, const char *name,
 void store_result_release(struct store_result *res);
 
 /*
+ * A spool: a copy of the input kept on disk while it is read, so that a
+ * batch the database did not take (down at the start, gone mid-COPY) can
+ * be replayed with `callqa-store FILE` without re-running the stages.
+ *
+ *	sp = store_spool_open(stdin, "night.spool", &e);
+ *	store_load(db, store_spool_stream(sp), ...);
+ *	store_spool_finish(sp, failed, &e);
+ */
+struct store_spool; /* opaque */
+
+/*
+ * Copy everything read from in (borrowed) to PATH.tmp.  NULL on failure.
+ */
+struct store_spool *store_spool_open(FILE *in, const char *path,
+				     struct err *e);
+/* The stream to read the input from (borrowed, lives until finish). */
+FILE *store_spool_stream(struct store_spool *sp);
+/*
+ * Read the rest of the input into the spool, then: keep, the spool is
+ * synced and renamed to PATH (a complete copy of the input); else it is
+ * removed.  Frees sp.  -1 on a read or write error (a spool that is not
+ * complete is never left under PATH).
+ */
+int store_spool_finish(struct store_spool *sp, int keep, struct err *e);
+
+/*
  * True when s is a plain decimal number ("-12", "3.50", "1e3"): an
  * optional '-', digits with an optional fraction, an optional exponent,
  * and |value| < limit.  integer: no fraction or exponent allowed.
