@@ -621,6 +621,17 @@ static const char agents_sql[] =
 	"excluded.post ELSE a.post END, least(a.first_seen, "
 	"excluded.first_seen), greatest(a.last_seen, excluded.last_seen))";
 
+/*
+ * A re-run of a batch says what became of its calls now: the rejects an
+ * earlier run recorded for the call ids of this input (a file since
+ * repaired, say) are replaced by this run's.  Only this input's call ids
+ * are touched, so a batch stored in shards keeps the other shards'.
+ */
+static const char stale_sql[] =
+	"DELETE FROM rejects r USING (SELECT DISTINCT batch_id, call_id FROM "
+	"stage WHERE call_id IS NOT NULL) s WHERE r.batch_id = s.batch_id "
+	"AND r.call_id = s.call_id";
+
 static const char rejects_sql[] =
 	"INSERT INTO rejects (batch_id, reject_key, call_id, audio, stage, "
 	"reason, line, record) SELECT batch_id, md5(coalesce(call_id, '') || "
@@ -776,6 +787,7 @@ store_load(struct db *db, FILE *fp, const char *name,
 	strbuf_reset(&sql);
 	upsert_sql(&sql, D_SCORE);
 	if (exec_ok(ld.conn, sql.buf, 0, NULL, "scores", e) < 0 ||
+	    exec_ok(ld.conn, stale_sql, 0, NULL, "rejects", e) < 0 ||
 	    exec_ok(ld.conn, rejects_sql, 0, NULL, "rejects", e) < 0 ||
 	    exec_ok(ld.conn, counts_sql, 0, NULL, "batches", e) < 0 ||
 	    collect(&ld, &out, e) < 0 ||

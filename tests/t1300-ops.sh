@@ -42,10 +42,17 @@ run_cmd 0 callqa rejects --batch OPS1
 is "$(rowcount <$OUT)" 1 "callqa rejects: one reject"
 is "$(col reason <$OUT)" "$D/A05_20261005T090005_P5.wav: empty file" "with its reason"
 run_cmd 2 callqa rejects
+# The file repaired, the batch run again: the call is stored and is no
+# longer a reject; inputs still equal stored + rejected.
+"$CALLQA_BUILD/mkwav" -c 2 -f ulaw -s 20 -g noise $D/A05_20261005T090005_P5.wav
+run_cmd 0 callqa nightly -b OPS1 $D
+like "$(cat $ERR)" "batch OPS1: 5 inputs, 5 stored, 0 rejected" "a repaired call replaces its reject"
+run_cmd 0 callqa rejects --batch OPS1
+is "$(rowcount <$OUT)" 0 "no reject left"
 
 run_cmd 0 callqa status
 like "$(cat $OUT)" "^database: host=$TMP/var/run port=[0-9]+ dbname=callqa user=callqa \(PostgreSQL [0-9]+" "status: the database in use"
-like "$(grep OPS1 $OUT)" "OPS1 +[0-9-]+ [0-9:]+ +[^ ]+ +5 +4 +1" "status: the batch with its counts"
+like "$(grep OPS1 $OUT)" "OPS1 +[0-9-]+ [0-9:]+ +[^ ]+ +5 +5 +0" "status: the batch with its counts"
 printf 'min_calls: 1\n' >$TMP/rk.yaml
 { record_header; records 12 R9 R 4 2026-09; } | callqa-store -q
 callqa-rank -q --month 2026-09 --policy $TMP/rk.yaml --close --by qa-lead >/dev/null
