@@ -28,6 +28,7 @@
 #include "callqa/callqa.h"
 
 struct db;
+struct progress;
 
 struct store_opts {
 	const char *batch;	 /* batch_id for records without one */
@@ -36,6 +37,7 @@ struct store_opts {
 	/* Called with each reason the store itself rejects a call for. */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
+	struct progress *progress; /* stepped per record read, or NULL */
 };
 
 struct store_count {
