@@ -169,7 +169,8 @@ main(void)
 			  "end of a header-only input");
 		score_stream_free(s);
 		fclose(out);
-		check_str(hdr, "call_id\tstatus\trubric\trubric_version\tscore\t"
+		check_str(hdr,
+			  "call_id\tstatus\trubric\trubric_version\tscore\t"
 			  "score_tone\tcritical_fail\teligible\t"
 			  "ineligible_reason\titems\n",
 			  "a header-only input still gives the header");
