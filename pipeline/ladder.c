@@ -638,8 +638,10 @@ ladder_compute(const struct ladder_policy *p, struct ladder_agent *a, int n,
 	for (i = 0; i < n; i++) {
 		struct ladder_agent *x = &a[i];
 
-		x->considered = x->post >= 0 && x->post < p->nposts &&
-				x->n >= p->min_calls && x->n > 0;
+		if (x->post < 0 || x->post >= p->nposts)
+			x->post = -1;
+		x->considered = x->post >= 0 && x->n >= p->min_calls &&
+				x->n > 0;
 		x->score = NAN;
 		x->rank = x->tie = 0;
 		x->action = LADDER_STAY;
