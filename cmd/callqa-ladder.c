@@ -214,9 +214,14 @@ main(int argc, char **argv)
 		msg_error("--by and --note go with --approve or --reject");
 		return 2;
 	}
-	if (policy == NULL && (approve < 0 || access("rules/ladder.yaml",
-						     R_OK) == 0))
+	if (policy == NULL && approve < 0) {
+		if (access("rules/ladder.yaml", R_OK) != 0) {
+			msg_error("no ladder policy: give --ladder-policy FILE "
+				  "(no rules/ladder.yaml here)");
+			return 2;
+		}
 		policy = "rules/ladder.yaml";
+	}
 	if (policy) {
 		if (ladder_policy_load(&pol, policy, &e) < 0 ||
 		    ladder_parse_period(pol.period, period, start, &months,

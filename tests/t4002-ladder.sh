@@ -194,7 +194,7 @@ is "$(sql "SELECT string_agg(agent_id || ':' || status || ':' || decided_by || '
 	"A1:approved:Wang Fang:callqa::true C3:rejected:Li Wei:callqa:new in post; review in 2027Q1:true" \
 	"decisions record who, the login and when"
 run_cmd 1 callqa-rank --ladder --period 2026Q4 --reject A1 --by "Zhao Lei"
-like "$(cat "$ERR")" "the recommendation for A1 in 2026Q4 was already approved by Wang Fang at .*: decisions are final" \
+like "$(cat "$ERR")" "the recommendation for A1 in 2026Q4 was already approved by Wang Fang at 20[0-9-]{8} [0-9:]{8} UTC: decisions are final" \
 	"re-deciding is refused, naming the decision"
 run_cmd 1 callqa-rank --ladder --period 2026Q4 --approve NOBODY --by "Wang Fang"
 like "$(cat "$ERR")" "no ladder recommendation for agent NOBODY in 2026Q4" "an unknown agent is refused"

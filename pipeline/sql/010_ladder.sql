@@ -84,9 +84,10 @@ CREATE FUNCTION ladder_decisions_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF OLD.status <> 'proposed' THEN
-		RAISE EXCEPTION 'the ladder decision for % in % is final (% by % at %)',
+		RAISE EXCEPTION 'the ladder decision for % in % is final (% by % at % UTC)',
 			OLD.agent_id, OLD.period, OLD.status, OLD.decided_by,
-			OLD.decided_at;
+			to_char(OLD.decided_at AT TIME ZONE 'UTC',
+				'YYYY-MM-DD HH24:MI:SS');
 	END IF;
 	IF TG_OP = 'DELETE' THEN
 		RETURN OLD;
@@ -125,8 +126,10 @@ BEGIN
 			p_agent, p_period;
 	END IF;
 	IF r.status <> 'proposed' THEN
-		RAISE EXCEPTION 'the recommendation for % in % was already % by % at %: decisions are final',
-			p_agent, p_period, r.status, r.decided_by, r.decided_at;
+		RAISE EXCEPTION 'the recommendation for % in % was already % by % at % UTC: decisions are final',
+			p_agent, p_period, r.status, r.decided_by,
+			to_char(r.decided_at AT TIME ZONE 'UTC',
+				'YYYY-MM-DD HH24:MI:SS');
 	END IF;
 	IF r.action = 'stay' THEN
 		RAISE EXCEPTION '% stays in % (no move to decide)', p_agent,
