@@ -601,9 +601,10 @@ moves(const struct ladder_policy *p, struct ladder_agent *a, int m,
 						: j <= s->k_promote;
 		down = p->tie == LADDER_TIE_SHARE ? lo <= s->k_demote
 						  : m - i <= s->k_demote;
+		/* Flag a tie across a cutoff where the cutoff moves anyone. */
 		across = j - i > 1 &&
-			 ((hi <= s->k_promote && j > s->k_promote) ||
-			  (lo <= s->k_demote && m - i > s->k_demote));
+			 ((!top && hi <= s->k_promote && j > s->k_promote) ||
+			  (!bottom && lo <= s->k_demote && m - i > s->k_demote));
 		for (; i < j; i++) {
 			struct ladder_agent *x = &a[i];
 

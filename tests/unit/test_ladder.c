@@ -397,6 +397,17 @@ test_cutoffs(void)
 		      strstr(a[2].flag, "none of the tied move") != NULL,
 	      "none: neither is moved down");
 	check(a[0].action == LADDER_PROMOTE, "the untied top is still up");
+
+	/* The top post: two tied first are not promoted, no cutoff flag. */
+	agent(&a[0], "a", 2, 5, 90);
+	agent(&a[1], "b", 2, 5, 90);
+	agent(&a[2], "c", 2, 5, 70);
+	ladder_compute(&p, a, 3, ps);
+	check(a[0].action == LADDER_STAY && a[1].action == LADDER_STAY &&
+		      a[2].action == LADDER_DEMOTE && a[2].to_post == 1,
+	      "top post: tied first stay, last moves down");
+	check_str(a[0].flag, "tie, top post: not promoted",
+		  "top post: no cutoff to flag");
 }
 
 int
