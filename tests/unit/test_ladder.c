@@ -399,6 +399,7 @@ test_cutoffs(void)
 	check(a[0].action == LADDER_PROMOTE, "the untied top is still up");
 
 	/* The top post: two tied first are not promoted, no cutoff flag. */
+	p.tie = LADDER_TIE_SHARE;
 	agent(&a[0], "a", 2, 5, 90);
 	agent(&a[1], "b", 2, 5, 90);
 	agent(&a[2], "c", 2, 5, 70);
