@@ -406,6 +406,8 @@ table_render(const struct table *t, enum report_format f, struct strbuf *sb)
 				if (t->align[j] != 'r' && j + 1 < t->ncols)
 					pad(sb, gap);
 			}
+			while (sb->len && sb->buf[sb->len - 1] == ' ')
+				sb->buf[--sb->len] = '\0';
 			strbuf_addch(sb, '\n');
 			if (i == 0) {
 				for (j = 0; j < t->ncols; j++) {
@@ -606,19 +608,20 @@ static const char hist_sql[] =
 	"ORDER BY 1";
 
 static const char trend_sql[] =
-	"SELECT to_char(date_trunc('month', started_at), 'YYYY-MM'), CASE "
+	"SELECT * FROM (SELECT to_char(date_trunc('month', started_at), "
+	"'YYYY-MM') AS mo, CASE "
 	"$2::text WHEN 'team' THEN coalesce(team, '-') WHEN 'post' THEN "
 	"coalesce(post, '-') ELSE 'centre' END AS g, round(avg(score), 2), "
 	"count(*) FROM manager_calls WHERE latest AND eligible AND score IS "
 	"NOT NULL AND started_at >= ($1::date - interval '5 months')::"
 	"timestamptz AND started_at < ($1::date + interval '1 month')::"
-	"timestamptz GROUP BY 1, 2 ORDER BY 2 COLLATE \"C\", 1";
+	"timestamptz GROUP BY 1, 2) t ORDER BY g COLLATE \"C\", mo";
 
 /* Start of a segment list's first (or longest) span, for a lateral. */
 #define SEG_START(list, order)                                               \
-	"(SELECT (s->>0)::float8 AS s FROM " ITEMS_OF(list) " s WHERE "      \
-	"jsonb_typeof(s->0) = 'number' AND jsonb_typeof(s->1) = 'number' "   \
-	"ORDER BY " order " LIMIT 1)"
+	"(SELECT (seg->>0)::float8 AS s FROM " ITEMS_OF(list) " seg WHERE "  \
+	"jsonb_typeof(seg->0) = 'number' AND jsonb_typeof(seg->1) = "        \
+	"'number' ORDER BY " order " LIMIT 1)"
 
 static const char examples_sql[] =
 	"WITH " MONTH_CALLS ", "
@@ -651,7 +654,7 @@ static const char examples_sql[] =
 	"jsonb_typeof(e->'possible') = 'number' THEN -(e->>'possible')::"
 	"float8 END, i LIMIT 1) w ON true "
 	"LEFT JOIN LATERAL " SEG_START("x.segments->'silence'",
-				       "(s->>1)::float8 - (s->>0)::float8 DESC, "
+				       "(seg->>1)::float8 - (seg->>0)::float8 DESC, "
 				       "1") " sil ON true "
 	"LEFT JOIN LATERAL " SEG_START("x.segments->'overtalk'", "1")
 	" ovt ON true "
@@ -1321,7 +1324,7 @@ static const char html_style[] =
 	"background:#fff;max-width:1100px}\n"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;"
 	"border-bottom:1px solid #cbd5e0;padding-bottom:4px}\n"
-	"p{margin:4px 0}p.meta{color:#4a5568}\n"
+	"p{margin:4px 0;white-space:pre-wrap}p.meta{color:#4a5568}\n"
 	"table{border-collapse:collapse;margin:8px 0 12px;font-size:13px}\n"
 	"th,td{border:1px solid #e2e8f0;padding:3px 8px;text-align:left}\n"
 	"th{background:#edf2f7}td.r,th.r{text-align:right;font-variant-numeric:"
