@@ -1013,6 +1013,41 @@ change(const struct report *r, int row, char *buf, size_t size,
 		snprintf(buf, size, "+0.00");
 }
 
+/* The board's flag ("tie, ~ 2nd", "n < 20") in the report's language. */
+static void
+flag_text(const struct report *r, const char *flag, char *buf, size_t size)
+{
+	static const char *const zh[][2] = {
+		{ "~ 2nd worst", "与倒数第二无显著差异" },
+		{ "~ 2nd", "与第二名无显著差异" },
+		{ "tie", "并列" },
+		{ "n < ", "通话数 < " },
+	};
+	size_t i, len = 0;
+
+	if (r->o.lang != REPORT_ZH) {
+		snprintf(buf, size, "%s", flag);
+		return;
+	}
+	buf[0] = '\0';
+	while (*flag && len + 1 < size) {
+		for (i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
+			if (strncmp(flag, zh[i][0], strlen(zh[i][0])) == 0)
+				break;
+		if (i < sizeof(zh) / sizeof(zh[0])) {
+			snprintf(buf + len, size - len, "%s", zh[i][1]);
+			flag += strlen(zh[i][0]);
+		} else {
+			snprintf(buf + len, size - len, "%.*s",
+				 *flag == ',' ? 3 : 1, *flag == ',' ? "，" : flag);
+			flag++;
+			if (flag[-1] == ',' && *flag == ' ')
+				flag++;
+		}
+		len = strlen(buf);
+	}
+}
+
 static const char *
 group_word(const struct report *r)
 {
@@ -1480,9 +1515,11 @@ render_board(const struct report *r, struct strbuf *sb)
 			  L(r, L_MEAN), L(r, L_CI), L(r, L_SHRUNK),
 			  L(r, L_POINTS), L(r, L_CHANGE), L(r, L_FLAG));
 		for (int k = i; k < j; k++) {
-			char ci[80], pts[16], chg[32];
+			char ci[80], pts[16], chg[32], flag[160];
 			const char *pm, *pr;
 
+			flag_text(r, PQgetvalue(r->board, k, 9), flag,
+				  sizeof(flag));
 			interval(r, k, ci, sizeof(ci));
 			points_text(r, k, pts, sizeof(pts));
 			change(r, k, chg, sizeof(chg), &pm, &pr);
@@ -1491,7 +1528,7 @@ render_board(const struct report *r, struct strbuf *sb)
 				  PQgetvalue(r->board, k, 3),
 				  dash(PQgetvalue(r->board, k, 4)), ci,
 				  dash(PQgetvalue(r->board, k, 7)), pts, chg,
-				  PQgetvalue(r->board, k, 9));
+				  flag);
 		}
 		oom |= t.oom;
 		if (!t.oom)

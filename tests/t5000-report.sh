@@ -181,6 +181,8 @@ is "$(head -n 1 "$OUT")" "质检报告 2026-10" "zh title"
 like "$(grep '^最佳: A1 ' "$OUT")" '平均分 93\.00 .* 最强项: 问候语 100\.0%  最弱项: 语调生动 40\.0%$' "zh: best with item labels in Chinese"
 like "$(grep -m 1 '名次' "$OUT")" '名次  坐席 +通话数 +平均分' "zh table header"
 like "$(grep '^失分通话 ' "$OUT" | head -n 1)" '致命项: 禁用语' "zh: critical failure"
+like "$(grep -E '^ +1  A1 ' "$OUT")" '\+3\.00  与第二名无显著差异$' "zh: the board's flag translated"
+like "$(grep -E '^ +-  B3 ' "$OUT")" '通话数 < 3$' "zh: n < 3 translated"
 
 # ---- HR export ----
 run_cmd 0 $R --hr --format csv
@@ -249,6 +251,8 @@ else
 	if [ -n "${CALLQA_KEEP_PNG:-}" ]; then
 		cp "$TMP/report.png" "$CALLQA_KEEP_PNG"
 		cp "$TMP/report.html" "${CALLQA_KEEP_PNG%.png}.html"
+		callqa-report --policy "$TMP/min3.yaml" --month 2026-10 \
+			--lang zh --format html -o "${CALLQA_KEEP_PNG%.png}-zh.html"
 	fi
 fi
 
