@@ -553,11 +553,24 @@ query(PGconn *conn, const char *sql, int n, const char *const *params,
 	return res;
 }
 
-/* The month's scored calls (latest score of each), as manager_calls. */
-#define MONTH_CALLS                                                          \
-	"mc AS (SELECT * FROM manager_calls WHERE latest AND eligible AND "  \
-	"score IS NOT NULL AND started_at >= $1::date::timestamptz AND "     \
-	"started_at < ($1::date + interval '1 month')::timestamptz)"
+/*
+ * The month's scored calls (the latest score of each), read from
+ * manager_calls once into a temporary table that the other queries share.
+ */
+static const char calls_tmp_sql[] =
+	"CREATE TEMP TABLE report_calls AS SELECT call_id, agent_id, team, "
+	"post, started_at, score, critical_fail, items, audio, segments FROM "
+	"manager_calls WITH NO DATA";
+
+static const char calls_fill_sql[] =
+	"INSERT INTO report_calls SELECT call_id, agent_id, team, post, "
+	"started_at, score, critical_fail, items, audio, segments FROM "
+	"(SELECT DISTINCT ON (call_id) * FROM manager_calls WHERE started_at "
+	">= $1::date::timestamptz AND started_at < ($1::date + interval "
+	"'1 month')::timestamptz ORDER BY call_id, scored_at DESC, "
+	"rubric_version) t WHERE eligible AND score IS NOT NULL";
+
+#define MONTH_CALLS "mc AS (SELECT * FROM report_calls)"
 
 #define ITEMS_OF(x)                                                          \
 	"jsonb_array_elements(CASE WHEN jsonb_typeof(" x ") = 'array' THEN " \
@@ -594,8 +607,8 @@ static const char items_sql[] =
 
 static const char groups_sql[] =
 	"WITH " MONTH_CALLS ", "
-	"b AS (SELECT grp, agent_id FROM manager_board WHERE period = $2 AND "
-	"group_by = $3) "
+	"b AS (SELECT grp, agent_id FROM manager_board WHERE period = $1 AND "
+	"group_by = $2) "
 	"SELECT b.grp, count(DISTINCT b.agent_id), count(mc.call_id), "
 	"coalesce(round(avg(mc.score), 2)::text, ''), "
 	"coalesce(round(stddev_samp(mc.score), 2)::text, '') FROM b LEFT JOIN "
@@ -607,15 +620,12 @@ static const char hist_sql[] =
 	"SELECT least(floor(score / 10), 9)::int, count(*) FROM mc GROUP BY 1 "
 	"ORDER BY 1";
 
+/* Each group's monthly mean from the boards of the last 6 months. */
 static const char trend_sql[] =
-	"SELECT * FROM (SELECT to_char(date_trunc('month', started_at), "
-	"'YYYY-MM') AS mo, CASE "
-	"$2::text WHEN 'team' THEN coalesce(team, '-') WHEN 'post' THEN "
-	"coalesce(post, '-') ELSE 'centre' END AS g, round(avg(score), 2), "
-	"count(*) FROM manager_calls WHERE latest AND eligible AND score IS "
-	"NOT NULL AND started_at >= ($1::date - interval '5 months')::"
-	"timestamptz AND started_at < ($1::date + interval '1 month')::"
-	"timestamptz GROUP BY 1, 2) t ORDER BY g COLLATE \"C\", mo";
+	"SELECT period, grp, round(sum(n * mean) / sum(n), 2), sum(n) FROM "
+	"manager_board WHERE period = ANY ($1::text[]) AND group_by = $2 AND "
+	"mean IS NOT NULL AND n > 0 GROUP BY 1, 2 ORDER BY grp COLLATE "
+	"\"C\", period";
 
 /* Start of a segment list's first (or longest) span, for a lateral. */
 #define SEG_START(list, order)                                               \
@@ -624,15 +634,18 @@ static const char trend_sql[] =
 	"'number' ORDER BY " order " LIMIT 1)"
 
 static const char examples_sql[] =
-	"WITH " MONTH_CALLS ", "
+	"WITH "
 	"b AS (SELECT grp, agent_id, rank FROM manager_board WHERE period = "
-	"$2 AND group_by = $3), "
-	"x AS (SELECT 'best' AS kind, b.grp, mc.*, row_number() OVER "
+	"$1 AND group_by = $2), "
+	"u AS (SELECT 'best' AS kind, b.grp, mc.call_id, row_number() OVER "
 	"(PARTITION BY b.grp ORDER BY mc.score DESC, mc.started_at, "
-	"mc.call_id) AS k FROM mc JOIN b USING (agent_id) WHERE b.rank = 1 "
-	"UNION ALL SELECT 'fail', b.grp, mc.*, row_number() OVER (PARTITION "
-	"BY b.grp ORDER BY mc.critical_fail DESC, mc.score, mc.started_at, "
-	"mc.call_id) FROM mc JOIN b USING (agent_id)) "
+	"mc.call_id) AS k FROM report_calls mc JOIN b USING (agent_id) WHERE b.rank = 1 "
+	"UNION ALL SELECT 'fail', b.grp, mc.call_id, row_number() OVER "
+	"(PARTITION BY b.grp ORDER BY mc.critical_fail DESC, mc.score, "
+	"mc.started_at, mc.call_id) FROM report_calls mc JOIN b USING "
+	"(agent_id)), "
+	"x AS (SELECT u.kind, u.grp, u.k, mc.* FROM u JOIN report_calls mc USING "
+	"(call_id) WHERE u.k <= $3::int) "
 	"SELECT x.kind, x.grp, x.agent_id, x.call_id, x.score, "
 	"x.critical_fail, coalesce(x.audio, ''), to_char(x.started_at, "
 	"'YYYY-MM-DD HH24:MI'), coalesce(w.label, ''), coalesce(w.result, "
@@ -662,7 +675,7 @@ static const char examples_sql[] =
 	" hld ON true "
 	"LEFT JOIN LATERAL " SEG_START("x.segments->'agent'", "1")
 	" ag ON true "
-	"WHERE x.k <= $4::int ORDER BY x.grp COLLATE \"C\", x.kind, x.k";
+	"ORDER BY x.grp COLLATE \"C\", x.kind, x.k";
 
 static const char hr_sql[] =
 	"SELECT agent_id, coalesce(post, ''), coalesce(team, ''), month, "
@@ -793,7 +806,7 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	struct report *r;
 	const char *tz = o->timezone ? o->timezone : "UTC";
 	const char *p[4];
-	char lim[16];
+	char lim[16], arr[64];
 	PGresult *res;
 	int i;
 
@@ -816,8 +829,13 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	for (i = 4; i >= 0; i--)
 		report_prev_month(r->months[i + 1], r->months[i],
 				  sizeof(r->months[i]));
-	res = query(conn, "SELECT set_config('TimeZone', $1, false)", 1, &tz,
-		    "time zone", e);
+	/*
+	 * The JSON laterals' row estimates are far too high; JIT would then
+	 * compile for seconds a query that runs in milliseconds.
+	 */
+	res = query(conn, "SELECT set_config('TimeZone', $1, false), "
+			  "set_config('jit', 'off', false)",
+		    1, &tz, "time zone", e);
 	if (res == NULL)
 		goto fail;
 	PQclear(res);
@@ -869,19 +887,36 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	    NULL)
 		goto fail;
 	p[0] = r->start;
-	if ((r->items = query(conn, items_sql, 1, p, "items", e)) == NULL ||
-	    (r->hist = query(conn, hist_sql, 1, p, "histogram", e)) == NULL)
+	res = query(conn, "DROP TABLE IF EXISTS pg_temp.report_calls", 0, NULL,
+		    "report_calls", e);
+	PQclear(res);
+	if (res == NULL ||
+	    (res = query(conn, calls_tmp_sql, 0, NULL, "report_calls", e)) ==
+		    NULL)
 		goto fail;
-	p[1] = r->month;
-	p[2] = r->group_by;
-	if ((r->groups = query(conn, groups_sql, 3, p, "groups", e)) == NULL)
+	PQclear(res);
+	if ((res = query(conn, calls_fill_sql, 1, p, "manager_calls", e)) ==
+		    NULL ||
+	    (PQclear(res), res = query(conn, "ANALYZE report_calls", 0, NULL,
+				       "report_calls", e)) == NULL)
+		goto fail;
+	PQclear(res);
+	if ((r->items = query(conn, items_sql, 0, NULL, "items", e)) == NULL ||
+	    (r->hist = query(conn, hist_sql, 0, NULL, "histogram", e)) == NULL)
+		goto fail;
+	p[0] = r->month;
+	p[1] = r->group_by;
+	if ((r->groups = query(conn, groups_sql, 2, p, "groups", e)) == NULL)
 		goto fail;
 	snprintf(lim, sizeof(lim), "%d", r->o.examples);
-	p[3] = lim;
-	if ((r->examples = query(conn, examples_sql, 4, p, "examples", e)) ==
+	p[2] = lim;
+	if ((r->examples = query(conn, examples_sql, 3, p, "examples", e)) ==
 	    NULL)
 		goto fail;
-	p[1] = r->group_by;
+	snprintf(arr, sizeof(arr), "{%s,%s,%s,%s,%s,%s}", r->months[0],
+		 r->months[1], r->months[2], r->months[3], r->months[4],
+		 r->months[5]);
+	p[0] = arr;
 	if ((r->trend = query(conn, trend_sql, 2, p, "trend", e)) == NULL)
 		goto fail;
 	return r;
