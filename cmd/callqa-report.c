@@ -181,7 +181,8 @@ main(int argc, char **argv)
 	}
 	o.timezone = pol.timezone;
 	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL || db_migrate(db, NULL, &e) < 0) {
+	    (db = db_connect(url, &e)) == NULL ||
+	    db_migrate(db, NULL, &e) < 0) {
 		msg_error("%s", e.msg);
 		goto out;
 	}

@@ -69,6 +69,7 @@ enum label {
 	L_NO_LADDER,
 	L_INTERVAL_NOTE,
 	L_PREV,
+	L_ALL_TIE,
 	L_NLABELS
 };
 
@@ -126,8 +127,11 @@ static const char *const labels[L_NLABELS][2] = {
 			  "数据库中无晋降建议" },
 	[L_INTERVAL_NOTE] = { "ranked on the shrunk estimate; change is the "
 			      "mean's change since the month before",
-			      "按收缩估计排名；环比为平均分较上月的变化" },
+			      "按收缩估计排名；"
+			      "环比为平均分较上月的变化" },
 	[L_PREV] = { "previous month", "上月" },
+	[L_ALL_TIE] = { "every ranked agent ties: no best and no worst",
+			"全部并列：无最佳与最差" },
 };
 
 struct report {
@@ -633,19 +637,23 @@ static const char trend_sql[] =
 	"jsonb_typeof(seg->0) = 'number' AND jsonb_typeof(seg->1) = "        \
 	"'number' ORDER BY " order " LIMIT 1)"
 
+/* The longest span first, then the earliest. */
+#define LONGEST "(seg->>1)::float8 - (seg->>0)::float8 DESC, 1"
+
 static const char examples_sql[] =
 	"WITH "
 	"b AS (SELECT grp, agent_id, rank FROM manager_board WHERE period = "
 	"$1 AND group_by = $2), "
 	"u AS (SELECT 'best' AS kind, b.grp, mc.call_id, row_number() OVER "
 	"(PARTITION BY b.grp ORDER BY mc.score DESC, mc.started_at, "
-	"mc.call_id) AS k FROM report_calls mc JOIN b USING (agent_id) WHERE b.rank = 1 "
+	"mc.call_id) AS k FROM report_calls mc JOIN b USING (agent_id) "
+	"WHERE b.rank = 1 "
 	"UNION ALL SELECT 'fail', b.grp, mc.call_id, row_number() OVER "
 	"(PARTITION BY b.grp ORDER BY mc.critical_fail DESC, mc.score, "
 	"mc.started_at, mc.call_id) FROM report_calls mc JOIN b USING "
 	"(agent_id)), "
-	"x AS (SELECT u.kind, u.grp, u.k, mc.* FROM u JOIN report_calls mc USING "
-	"(call_id) WHERE u.k <= $3::int) "
+	"x AS (SELECT u.kind, u.grp, u.k, mc.* FROM u JOIN report_calls mc "
+	"USING (call_id) WHERE u.k <= $3::int) "
 	"SELECT x.kind, x.grp, x.agent_id, x.call_id, x.score, "
 	"x.critical_fail, coalesce(x.audio, ''), to_char(x.started_at, "
 	"'YYYY-MM-DD HH24:MI'), coalesce(w.label, ''), coalesce(w.result, "
@@ -666,9 +674,8 @@ static const char examples_sql[] =
 	"(e->'evidence'->>'at')::float8 END, CASE WHEN x.kind = 'fail' AND "
 	"jsonb_typeof(e->'possible') = 'number' THEN -(e->>'possible')::"
 	"float8 END, i LIMIT 1) w ON true "
-	"LEFT JOIN LATERAL " SEG_START("x.segments->'silence'",
-				       "(seg->>1)::float8 - (seg->>0)::float8 DESC, "
-				       "1") " sil ON true "
+	"LEFT JOIN LATERAL " SEG_START("x.segments->'silence'", LONGEST)
+	" sil ON true "
 	"LEFT JOIN LATERAL " SEG_START("x.segments->'overtalk'", "1")
 	" ovt ON true "
 	"LEFT JOIN LATERAL " SEG_START("x.segments->'hold'", "1")
@@ -749,7 +756,8 @@ load_ladder(struct report *r, PGconn *conn, struct err *e)
 		for (j = 0; rec_cols[j]; j++)
 			if (strcmp(c, rec_cols[j]) == 0)
 				recs |= 1 << j;
-		if (strcmp(c, "decided_at") == 0 || strcmp(c, "created_at") == 0)
+		if (strcmp(c, "decided_at") == 0 ||
+		    strcmp(c, "created_at") == 0)
 			order = order ? order : strcmp(c, "decided_at") == 0
 							? "decided_at"
 							: "created_at";
@@ -857,8 +865,8 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 		PQclear(res);
 		if (no_board)
 			*no_board = 1;
-		err_set(e, "no board for %s%s%s: run callqa-rank --month %s%s%s "
-			   "first",
+		err_set(e, "no board for %s%s%s: run callqa-rank --month "
+			   "%s%s%s first",
 			r->month, o->group_by ? " by " : "",
 			o->group_by ? o->group_by : "", r->month,
 			o->group_by ? " --group " : "",
@@ -1074,7 +1082,8 @@ flag_text(const struct report *r, const char *flag, char *buf, size_t size)
 			flag += strlen(zh[i][0]);
 		} else {
 			snprintf(buf + len, size - len, "%.*s",
-				 *flag == ',' ? 3 : 1, *flag == ',' ? "，" : flag);
+				 *flag == ',' ? 3 : 1,
+				 *flag == ',' ? "，" : flag);
 			flag++;
 			if (flag[-1] == ',' && *flag == ' ')
 				flag++;
@@ -1145,9 +1154,10 @@ fmt_clock(double s, char *buf, size_t size)
 
 /* ---- SVG charts ---- */
 
-static const char *const palette[] = { "#2b6cb0", "#c05621", "#2f855a",
-				       "#6b46c1", "#b7791f", "#c53030",
-				       "#319795", "#4a5568" };
+/* Group colours; green and red are kept for the best and the worst. */
+static const char *const palette[] = { "#2b6cb0", "#c05621", "#6b46c1",
+				       "#b7791f", "#319795", "#4a5568",
+				       "#b83280", "#744210" };
 
 static int
 group_index(const struct report *r, const char *grp)
@@ -1277,9 +1287,9 @@ chart_agents(const struct report *r, struct strbuf *sb)
 		svg_text(sb, l - 8, y + 14, "end", "agent-label", lab);
 		if (m < lo)
 			m = lo;
-		strbuf_addf(sb, "<rect class=\"mean-bar\" x=\"%.1f\" y=\"%.1f\" "
-				"width=\"%.1f\" height=\"12\" fill=\"%s\">"
-				"<title>",
+		strbuf_addf(sb, "<rect class=\"mean-bar\" x=\"%.1f\" "
+				"y=\"%.1f\" width=\"%.1f\" height=\"12\" "
+				"fill=\"%s\"><title>",
 			    x0, y + 4, (m - lo) * scale, fill);
 		report_html_escape(sb, agent);
 		strbuf_addf(sb, " %s %s</title></rect>", L(r, L_MEAN),
@@ -1359,9 +1369,9 @@ chart_trend(const struct report *r, struct strbuf *sb)
 			strbuf_addf(&pts, "%s%.1f,%.1f", pts.len ? " " : "",
 				    l + pw * x / 5,
 				    t + ph - (v - lo) / (hi - lo) * ph);
-			strbuf_addf(sb, "<circle class=\"trend-pt\" cx=\"%.1f\" "
-					"cy=\"%.1f\" r=\"3.5\" fill=\"%s\">"
-					"<title>",
+			strbuf_addf(sb, "<circle class=\"trend-pt\" "
+					"cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
+					"fill=\"%s\"><title>",
 				    l + pw * x / 5,
 				    t + ph - (v - lo) / (hi - lo) * ph, col);
 			report_html_escape(sb, g);
@@ -1434,7 +1444,8 @@ title(const struct report *r, struct strbuf *sb, enum label which)
 
 	strbuf_addf(&t, "%s %s", L(r, which), r->month);
 	if (f == REPORT_HTML) {
-		strbuf_addf(sb, html_head, r->o.lang == REPORT_ZH ? "zh" : "en");
+		strbuf_addf(sb, html_head,
+			    r->o.lang == REPORT_ZH ? "zh" : "en");
 		report_html_escape(sb, t.buf);
 		strbuf_adds(sb, html_style);
 	}
@@ -1479,10 +1490,14 @@ render_board_csv(const struct report *r, struct strbuf *sb)
 			snprintf(ws, sizeof(ws), "%.3f",
 				 strtod(PQgetvalue(r->items, wi, 4), NULL));
 		table_row(&t, r->month, r->group_by, PQgetvalue(r->board, i, 0),
-			  PQgetvalue(r->board, i, 2), PQgetvalue(r->board, i, 1),
-			  PQgetvalue(r->board, i, 3), PQgetvalue(r->board, i, 4),
-			  PQgetvalue(r->board, i, 5), PQgetvalue(r->board, i, 6),
-			  PQgetvalue(r->board, i, 7), PQgetvalue(r->board, i, 8),
+			  PQgetvalue(r->board, i, 2),
+			  PQgetvalue(r->board, i, 1),
+			  PQgetvalue(r->board, i, 3),
+			  PQgetvalue(r->board, i, 4),
+			  PQgetvalue(r->board, i, 5),
+			  PQgetvalue(r->board, i, 6),
+			  PQgetvalue(r->board, i, 7),
+			  PQgetvalue(r->board, i, 8),
 			  PQgetvalue(r->board, i, 9),
 			  PQgetvalue(r->board, i, 10), pm,
 			  strcmp(chg, "-") ? chg : "", pr,
@@ -1502,7 +1517,7 @@ static int
 render_board(const struct report *r, struct strbuf *sb)
 {
 	enum report_format f = r->o.format;
-	int n = PQntuples(r->board), i, j, oom = 0, maxrank;
+	int n = PQntuples(r->board), i, j, oom = 0, maxrank, nbest;
 	struct strbuf s = STRBUF_INIT;
 	struct table t;
 
@@ -1529,9 +1544,15 @@ render_board(const struct report *r, struct strbuf *sb)
 			if (!PQgetisnull(r->board, k, 2) &&
 			    atoi(PQgetvalue(r->board, k, 2)) > maxrank)
 				maxrank = atoi(PQgetvalue(r->board, k, 2));
+		nbest = 0;
+		for (int k = i; k < j; k++)
+			nbest += !PQgetisnull(r->board, k, 2) &&
+				 atoi(PQgetvalue(r->board, k, 2)) == 1;
 		if (maxrank == 0)
 			line(sb, f, L(r, L_NO_RANKED));
-		for (int k = i; k < j && maxrank; k++)
+		else if (maxrank == 1 && nbest > 1)
+			line(sb, f, L(r, L_ALL_TIE));
+		for (int k = i; k < j && maxrank > 1; k++)
 			if (atoi(PQgetvalue(r->board, k, 2)) == 1) {
 				strbuf_reset(&s);
 				best_worst_line(r, k, L_BEST, &s);
@@ -1624,7 +1645,10 @@ render_board(const struct report *r, struct strbuf *sb)
 			table_render(&t, f, sb);
 		} else {
 			/* As the table above, with the audio as a link. */
-			strbuf_adds(sb, "<table class=\"examples\">\n<thead><tr>");
+			static const char td_r[] = "<td class=\"r\">";
+
+			strbuf_adds(sb, "<table class=\"examples\">\n"
+					"<thead><tr>");
 			for (j = 0; j < t.ncols; j++) {
 				strbuf_adds(sb, t.align[j] == 'r'
 							? "<th class=\"r\">"
@@ -1639,7 +1663,7 @@ render_board(const struct report *r, struct strbuf *sb)
 				strbuf_adds(sb, "<tr>");
 				for (j = 0; j < 8; j++) {
 					strbuf_adds(sb, t.align[j] == 'r'
-								? "<td class=\"r\">"
+								? td_r
 								: "<td>");
 					report_html_escape(sb, cell(&t, i, j));
 					strbuf_adds(sb, "</td>");

@@ -256,4 +256,17 @@ else
 	fi
 fi
 
+# A team where every ranked agent ties: no best and no worst.
+{
+	record_header
+	records 6 AUG Q 2 2026-08 | awk -F '\t' 'BEGIN { OFS = "\t" }
+		{ $2 = NR % 2 ? "C1" : "C2"; $5 = "east"; $38 = "80.0"; print }'
+} >"$TMP/aug.tsv"
+run_cmd 0 callqa-store <"$TMP/aug.tsv"
+run_cmd 0 callqa-rank --policy "$TMP/min3.yaml" --month 2026-08
+run_cmd 0 callqa-report --policy "$TMP/min3.yaml" --month 2026-08
+is "$(grep -A 1 '^team east$' "$OUT" | tail -n 1)" \
+	"every ranked agent ties: no best and no worst" "an all-tie team has no best and no worst"
+is "$(grep -c '^best:\|^worst:' "$OUT")" 0 "and no best or worst line"
+
 done_testing
