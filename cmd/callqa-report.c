@@ -101,7 +101,7 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	char *url = NULL, *end, prev[8];
 	struct err e;
-	int c, rval = 1, no_board = 0;
+	int c, rval = 1, no_board = 0, may = 0;
 	long n;
 
 	msg_init("callqa-report");
@@ -180,9 +180,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	o.timezone = pol.timezone;
+	/* A reader (manager or HR login) reads; only a writer migrates. */
 	if ((url = db_conninfo(opt_db, &e)) == NULL ||
 	    (db = db_connect(url, &e)) == NULL ||
-	    db_migrate(db, NULL, &e) < 0) {
+	    (may = report_may_migrate(db, &e)) < 0 ||
+	    (may && db_migrate(db, NULL, &e) < 0)) {
 		msg_error("%s", e.msg);
 		goto out;
 	}

@@ -806,6 +806,25 @@ load_ladder(struct report *r, PGconn *conn, struct err *e)
 	return r->ladder ? 0 : -1;
 }
 
+int
+report_may_migrate(struct db *db, struct err *e)
+{
+	PGresult *res = query(db_pgconn(db),
+			      "SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+			      "rolname = 'callqa_pipeline') OR EXISTS (SELECT "
+			      "1 FROM pg_roles WHERE rolname = "
+			      "'callqa_pipeline' AND pg_has_role(current_user, "
+			      "oid, 'MEMBER'))",
+			      0, NULL, "roles", e);
+	int may;
+
+	if (res == NULL)
+		return -1;
+	may = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return may;
+}
+
 struct report *
 report_load(struct db *db, const struct report_opts *o, int *no_board,
 	    struct err *e)

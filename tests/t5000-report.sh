@@ -213,6 +213,21 @@ is "$(ROLE=callqa_manager sql "SELECT audio || ' ' || (segments->'silence'->1->>
 ROLE=callqa_manager sql "SELECT count(*) FROM calls" >/dev/null 2>&1
 is "$?" 1 "callqa_manager still cannot read the calls table"
 
+# A manager's and an HR login, members of the reader roles only: the
+# report reads through the views (no migration, no table).
+sql "CREATE ROLE boss LOGIN IN ROLE callqa_manager; CREATE ROLE hrclerk LOGIN IN ROLE callqa_hr" >/dev/null
+BOSS_DB=$(printf '%s\n' "$DB_URL" | sed 's/user=[^ ]*/user=boss/')
+HR_DB=$(printf '%s\n' "$DB_URL" | sed 's/user=[^ ]*/user=hrclerk/')
+callqa-report --db "$BOSS_DB" --policy "$TMP/min3.yaml" --month 2026-10 --format csv >"$OUT" 2>"$ERR"
+is "$?:$(tr -d '\r' <"$OUT" | md5sum)" "0:$(md5sum <"$TMP/board.csv")" "a callqa_manager login gets the same board CSV"
+callqa-report --db "$BOSS_DB" --policy "$TMP/min3.yaml" --month 2026-10 --hr --format csv >"$OUT" 2>"$ERR"
+is "$?" 1 "a callqa_manager login cannot read the HR export"
+like "$(cat "$ERR")" 'permission denied' "and is told why"
+callqa-report --db "$HR_DB" --policy "$TMP/min3.yaml" --month 2026-10 --hr --format csv >"$OUT" 2>"$ERR"
+is "$?:$(tr -d '\r' <"$OUT" | md5sum)" "0:$(md5sum <"$TMP/hr.csv")" "a callqa_hr login gets the same HR CSV, ladder included"
+callqa-report --db "$HR_DB" --policy "$TMP/min3.yaml" --month 2026-10 >"$OUT" 2>"$ERR"
+is "$?" 1 "a callqa_hr login cannot read the manager report's calls"
+
 # ---- HTML ----
 run_cmd 0 $R --format html -o "$TMP/report.html"
 is "$(wc -c <"$OUT")" 0 "-o: nothing on stdout"

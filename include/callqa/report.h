@@ -46,6 +46,13 @@ struct report *report_load(struct db *db, const struct report_opts *o,
 			   int *no_board, struct err *e);
 void report_free(struct report *r);
 
+/*
+ * 1 when the session may apply migrations (its user is a member of
+ * callqa_pipeline, or a superuser, or the schema is not there yet), 0 for
+ * a reader (a login in callqa_manager or callqa_hr only), -1 on error.
+ */
+int report_may_migrate(struct db *db, struct err *e);
+
 /* Append the report in o's format and language to out; 0, or -1. */
 int report_render(const struct report *r, struct strbuf *out, struct err *e);
 
