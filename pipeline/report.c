@@ -364,12 +364,17 @@ pad(struct strbuf *sb, size_t n)
 		strbuf_addch(sb, ' ');
 }
 
+/* Markdown text: no table breaks, no raw HTML from the database. */
 static void
 md_cell(struct strbuf *sb, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '|')
 			strbuf_adds(sb, "\\|");
+		else if (*s == '<')
+			strbuf_adds(sb, "&lt;");
+		else if (*s == '&')
+			strbuf_adds(sb, "&amp;");
 		else if (*s == '\n' || *s == '\r' || *s == '\t')
 			strbuf_addch(sb, ' ');
 		else

@@ -239,6 +239,9 @@ sql "INSERT INTO rankings (period, group_by, grp, agent_id, n, mean, eligible) V
 run_cmd 0 $R --format html -o "$TMP/esc.html"
 is "$(grep -c '<b>x</b>' "$TMP/esc.html")" 0 "database text is escaped in HTML"
 like "$(grep -c '&lt;b&gt;x&lt;/b&gt;&amp;' "$TMP/esc.html")" '^[1-9]' "and shown as text"
+run_cmd 0 $R --format md
+is "$(grep -c '<b>' "$OUT")" 0 "nor does it pass into Markdown as HTML"
+like "$(grep -F '&lt;b>x&lt;/b>&amp;' "$OUT")" '^\| - \| &lt;b>x&lt;/b>&amp; \| 1 \| 50\.00 \|' "Markdown shows it as text"
 sql "DELETE FROM rankings WHERE agent_id = '<b>x</b>&'" >/dev/null
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
