@@ -138,6 +138,7 @@ struct report {
 	struct report_opts o;
 	char month[8], prev[8], start[11];
 	char group_by[16];
+	char computed[32]; /* when the board was computed, UTC */
 	char months[6][8]; /* the trend's months, oldest first */
 	PGresult *board, *prevb, *items, *groups, *hist, *trend, *examples;
 	PGresult *hr, *ladder;
@@ -594,6 +595,9 @@ static const char calls_fill_sql[] =
 	"(e->>'possible')::float8 WHEN e->>'result' = 'pass' THEN 1 ELSE 0 "  \
 	"END"
 
+#define COMPUTED                                                             \
+	"to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+
 static const char board_sql[] =
 	"SELECT grp, agent_id, rank, n, mean, ci_low, ci_high, shrunk, "
 	"points, coalesce(flag, ''), eligible, to_char(computed_at AT TIME "
@@ -878,11 +882,12 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	p[1] = o->group_by;
 	res = query(conn,
 		    o->group_by
-			    ? "SELECT group_by FROM manager_board WHERE period "
-			      "= $1 AND group_by = $2 LIMIT 1"
-			    : "SELECT group_by FROM manager_board WHERE period "
-			      "= $1 ORDER BY computed_at DESC LIMIT 1",
-		    o->group_by ? 2 : 1, p, "manager_board", e);
+			    ? "SELECT group_by, " COMPUTED " FROM ranked_periods "
+			      "WHERE period = $1 AND group_by = $2"
+			    : "SELECT group_by, " COMPUTED " FROM ranked_periods "
+			      "WHERE period = $1 ORDER BY computed_at DESC, "
+			      "group_by LIMIT 1",
+		    o->group_by ? 2 : 1, p, "ranked_periods", e);
 	if (res == NULL)
 		goto fail;
 	if (PQntuples(res) == 0) {
@@ -899,14 +904,10 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	}
 	snprintf(r->group_by, sizeof(r->group_by), "%s",
 		 PQgetvalue(res, 0, 0));
+	snprintf(r->computed, sizeof(r->computed), "%s",
+		 PQgetvalue(res, 0, 1));
 	PQclear(res);
 	p[1] = r->group_by;
-	if ((r->board = query(conn, board_sql, 2, p, "manager_board", e)) ==
-	    NULL)
-		goto fail;
-	for (i = 0; i < PQntuples(r->board); i++)
-		r->ngroups += i == 0 || strcmp(PQgetvalue(r->board, i, 0),
-					       PQgetvalue(r->board, i - 1, 0));
 	if (o->hr) {
 		if ((r->hr = query(conn, hr_sql, 1, p, "hr_agent_month", e)) ==
 			    NULL ||
@@ -914,6 +915,12 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 			goto fail;
 		return r;
 	}
+	if ((r->board = query(conn, board_sql, 2, p, "manager_board", e)) ==
+	    NULL)
+		goto fail;
+	for (i = 0; i < PQntuples(r->board); i++)
+		r->ngroups += i == 0 || strcmp(PQgetvalue(r->board, i, 0),
+					       PQgetvalue(r->board, i - 1, 0));
 	p[0] = r->prev;
 	if ((r->prevb = query(conn, prev_sql, 2, p, "manager_board", e)) ==
 	    NULL)
@@ -977,7 +984,7 @@ report_free(struct report *r)
 int
 report_nagents(const struct report *r)
 {
-	return r->board ? PQntuples(r->board) : 0;
+	return r->board ? PQntuples(r->board) : r->hr ? PQntuples(r->hr) : 0;
 }
 
 int
@@ -1476,8 +1483,7 @@ title(const struct report *r, struct strbuf *sb, enum label which)
 	heading(sb, f, 1, t.buf);
 	strbuf_reset(&t);
 	strbuf_addf(&t, "%s %s · %s %s UTC", L(r, L_BOARD_BY), group_word(r),
-		    L(r, L_COMPUTED),
-		    PQntuples(r->board) ? PQgetvalue(r->board, 0, 11) : "-");
+		    L(r, L_COMPUTED), r->computed);
 	if (f == REPORT_HTML) {
 		strbuf_adds(sb, "<p class=\"meta\">");
 		report_html_escape(sb, t.buf);

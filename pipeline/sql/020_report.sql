@@ -53,6 +53,11 @@ $$;
 
 GRANT SELECT ON manager_board, manager_calls TO callqa_manager;
 GRANT SELECT ON hr_ledger, hr_agent_month TO callqa_hr;
--- HR reads the board the ledger comes from (callqa-report --hr checks
--- that the month was ranked).
-GRANT SELECT ON manager_board TO callqa_hr;
+-- Which periods callqa-rank has ranked, by which grouping and when: the
+-- report checks that the month has a board (HR does not read the board).
+CREATE VIEW ranked_periods AS
+	SELECT period, group_by, count(*) AS agents,
+	       max(computed_at) AS computed_at
+	FROM rankings GROUP BY period, group_by;
+
+GRANT SELECT ON ranked_periods TO callqa_manager, callqa_hr;
