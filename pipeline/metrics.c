@@ -38,7 +38,11 @@
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
 #define PAD_START 6	   /* frames added before a gradual onset */
-#define PAD_END 25	   /* and after a gradual decay (tails under noise) */
+#define PAD_END_MIN 16	   /* at least this after a gradual decay */
+#define PAD_END_MAX 30	   /* at most this */
+#define TAIL_N 8	   /* frames of a decay that give its slope */
+#define SPEECH_RANGE 35.0f /* speech: within this of the speaker's peak */
+#define NOISE_BIAS 1.5f	   /* noise mean over its minimum statistic, dB */
 #define ACT_STRONG 10.0f   /* dB over the floor: speech whatever voicing */
 #define ACT_VOICED 5.0f	   /* dB over the floor: speech when voiced */
 #define ACT_CONTINUE 4.0f  /* dB over the floor: speech goes on */
@@ -91,6 +95,8 @@ struct chan {
 	int dominant;		/* this frame is not the other's echo */
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
+	float tail[TAIL_N]; /* levels of the last frames of the run */
+	int ntail;
 	int pad_s, pad_e;   /* padding of the pending segment */
 	int32_t run_s, run_e; /* the current run of speech frames */
 	int run_pad;
@@ -315,6 +321,43 @@ chan_hold(const struct chan *c, const struct feat *ft, long f)
 	return c->last_cand >= f && ft->db > c->floor_db + ACT_VOICED;
 }
 
+/*
+ * Frames to add after a run of speech that fades out into the line noise:
+ * speech goes on under the noise until it is SPEECH_RANGE under the
+ * speaker's peak.  The decay is followed over the run's last TAIL_N frames
+ * (levels with the noise power taken out) and extrapolated at its slope
+ * down to that level.  Used only for gradual decays; an abrupt end is
+ * padded by one frame.
+ */
+static int
+tail_pad(const struct chan *c)
+{
+	double nz = pow(10, (c->floor_db + NOISE_BIAS) / 10), s[TAIL_N];
+	double target = c->peak_db - SPEECH_RANGE, slope, pad;
+	int i, n = 0;
+
+	for (i = 0; i < c->ntail && i < TAIL_N; i++) {
+		/* newest first */
+		float l = c->tail[(c->ntail - 1 - i) % TAIL_N];
+		double p = pow(10, l / 10) - nz;
+
+		if (p <= 0)
+			break;
+		s[n++] = 10 * log10(p);
+	}
+	if (!c->dominant)
+		return PAD_END_MIN; /* masked by the other party */
+	if (n < 2 || s[0] <= target)
+		return PAD_END_MIN;
+	slope = (s[n - 1] - s[0]) / (n - 1); /* dB per frame, > 0: decays */
+	if (slope < 0.5)
+		slope = 0.5;
+	pad = (s[0] - target) / slope;
+	if (pad > PAD_END_MAX)
+		pad = PAD_END_MAX;
+	return pad < PAD_END_MIN ? PAD_END_MIN : (int)lrint(pad);
+}
+
 static int
 close_speech(struct chan *c)
 {
@@ -457,8 +500,12 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	    end_run(c, c->prev_db - ft->db >= 8 &&
 				       ft->db - c->floor_db < ABRUPT_NEAR
 			       ? 1
-			       : PAD_END) < 0)
+			       : tail_pad(c)) < 0)
 		return -1;
+	if (act && !c->prev_act)
+		c->ntail = 0;
+	if (act)
+		c->tail[c->ntail++ % TAIL_N] = ft->db;
 	c->prev_act = act;
 	c->prev_db = ft->db;
 	if (act) {
@@ -485,9 +532,6 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			c->run_max = ft->db;
 	} else {
 		syllable_end(c);
-		/* The peak decays slowly (1 dB/s) so a quieter stretch
-		 * later in the call is still heard. */
-		c->peak_db -= 0.01f;
 	}
 	if (hold) {
 		if (c->ho_s >= 0 && fr - c->ho_e < HOLD_BRIDGE) {
@@ -696,7 +740,7 @@ interruptions(const struct ivls *x, const struct ivls *y, int32_t min)
 }
 
 /* Mean gap from the end of each customer segment to the next agent start,
- * when the agent speaks next. */
+ * when the agent speaks next and was not speaking as the customer ended. */
 static double
 latency(const struct ivls *ag, const struct ivls *cu)
 {
@@ -711,6 +755,8 @@ latency(const struct ivls *ag, const struct ivls *cu)
 			j += 2;
 		if (j >= ag->n)
 			break;
+		if (j >= 2 && ag->v[j - 1] >= end)
+			continue; /* the agent was speaking when it ended */
 		if (i + 2 < cu->n && cu->v[i + 2] < ag->v[j])
 			continue; /* the customer spoke again first */
 		sum += ag->v[j] - end;
@@ -799,7 +845,8 @@ metrics_analyzer_finish(struct metrics_analyzer *a, struct metrics *out,
 		if (a->ch[i] == NULL)
 			continue;
 		syllable_end(a->ch[i]);
-		if (a->ch[i]->prev_act && end_run(a->ch[i], PAD_END) < 0)
+		if (a->ch[i]->prev_act &&
+		    end_run(a->ch[i], tail_pad(a->ch[i])) < 0)
 			goto oom;
 		if (close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
 			goto oom;
