@@ -33,12 +33,14 @@
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
 #define HOLD_LOUD 85	   /* hold: % of frames over the floor */
 #define HOLD_TONAL 40	   /* hold: % of frames periodic */
+#define HOLD_PERIODIC 0.45f /* periodicity of such a frame */
 #define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under (dB) */
 #define SEG_VOICED 15	   /* speech: % of a run's frames voiced */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
 #define PAD_START 6	   /* frames added before a gradual onset */
-#define PAD_END_MIN 16	   /* at least this after a gradual decay */
+#define PAD_END_MIN 12	   /* at least this after a gradual decay */
+#define PAD_BRIDGE 16	   /* and this much when bridging pauses */
 #define PAD_END_MAX 30	   /* at most this */
 #define TAIL_N 8	   /* frames of a decay that give its slope */
 #define SPEECH_RANGE 35.0f /* speech: within this of the speaker's peak */
@@ -257,7 +259,7 @@ chan_enter(struct chan *c, long f)
 	c->nvoiced -= c->voiced[k];
 	c->summod -= c->mod2[k];
 	c->loud[k] = db > c->floor_db + ACT_VOICED && db > ABS_MIN_DB;
-	c->voiced[k] = pf.periodicity > 0.6f;
+	c->voiced[k] = pf.periodicity > HOLD_PERIODIC;
 	env = db > c->floor_db ? db : c->floor_db;
 	m = biquad_run(&c->modbp, env);
 	c->mod2[k] = m * m;
@@ -405,7 +407,11 @@ end_run(struct chan *c, int pad_e)
 	c->esum += c->run_esum;
 	c->eframes += c->run_act;
 	if (c->sp_s >= 0 &&
-	    (c->run_s - c->run_pad) - (c->sp_e + c->pad_e) < BRIDGE) {
+	    (c->run_s - c->run_pad) -
+			    (c->sp_e + (c->pad_e > 1 && c->pad_e < PAD_BRIDGE
+						? PAD_BRIDGE
+						: c->pad_e)) <
+		    BRIDGE) {
 		c->sp_e = c->run_e;
 	} else {
 		if (close_speech(c) < 0)
