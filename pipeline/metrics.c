@@ -55,6 +55,9 @@
 #define PEAK_RANGE 40.0f   /* speech is within this of the speaker's peak */
 #define LEAK_DB 15.0f	   /* leakage: this much below the other channel */
 #define LEAK_WIN 32	   /* echo delay window, frames */
+#define LEAK_ALONE_DB 25.0f /* leakage before the speaker was heard alone */
+#define ECHO_UNDER_PEAK 12.0f /* an echo run peaks this under the speaker */
+#define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
 #define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
 #define SYL_VOICED 0.40f   /* syllable nuclei: NCCF at the peak */
 #define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
@@ -73,6 +76,14 @@ struct feat {
 
 struct biquad {
 	float b0, b1, b2, a1, a2, z1, z2;
+};
+
+struct prun { /* a run of speech frames */
+	int32_t s, e;
+	int pad_s, pad_e;
+	long act;
+	double esum;
+	float max;
 };
 
 struct chan {
@@ -101,6 +112,8 @@ struct chan {
 	int ntail;
 	int pad_s, pad_e;   /* padding of the pending segment */
 	int32_t run_s, run_e; /* the current run of speech frames */
+	struct prun doubt[DOUBT_MAX]; /* runs held back (see end_run) */
+	int ndoubt;
 	int run_pad;
 	long run_act, run_voiced, run_dom;
 	float run_max;
@@ -387,42 +400,86 @@ close_speech(struct chan *c)
  * pending segment when the pause between their padded extents is under
  * 0.30 s (the truth convention), or starts a new one.
  */
+/* Add an accepted run of speech frames to the speaker's segments: it
+ * joins the pending segment when the pause between their padded extents is
+ * under 0.30 s (the truth convention), or starts a new one. */
 static int
-end_run(struct chan *c, int pad_e)
+add_run(struct chan *c, const struct prun *r)
 {
-	if (c->run_s < 0)
-		return 0;
-	if (c->run_act >= 30 &&
-	    c->run_voiced * 100 < c->run_act * SEG_VOICED) {
-		c->run_s = -1;
-		return 0;
-	}
-	/* A run heard mostly under the other party, and well under this
-	 * speaker's own peak, is the other party's echo. */
-	if (c->run_dom * 10 >= c->run_act * 8 &&
-	    (c->peak_db < -100 || c->run_max < c->peak_db - 12)) {
-		c->run_s = -1;
-		return 0;
-	}
-	c->esum += c->run_esum;
-	c->eframes += c->run_act;
+	c->esum += r->esum;
+	c->eframes += r->act;
 	if (c->sp_s >= 0 &&
-	    (c->run_s - c->run_pad) -
+	    (r->s - r->pad_s) -
 			    (c->sp_e + (c->pad_e > 1 && c->pad_e < PAD_BRIDGE
 						? PAD_BRIDGE
 						: c->pad_e)) <
 		    BRIDGE) {
-		c->sp_e = c->run_e;
+		c->sp_e = r->e;
 	} else {
 		if (close_speech(c) < 0)
 			return -1;
-		c->sp_s = c->run_s;
-		c->sp_e = c->run_e;
-		c->pad_s = c->run_pad;
+		c->sp_s = r->s;
+		c->sp_e = r->e;
+		c->pad_s = r->pad_s;
 	}
-	c->pad_e = pad_e;
-	c->run_s = -1;
+	c->pad_e = r->pad_e;
 	return 0;
+}
+
+/* Decide the runs held back until the speaker's level was known: those
+ * well under it are the other party's echo. */
+static int
+flush_doubtful(struct chan *c)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < c->ndoubt; i++)
+		if (c->peak_db >= -100 &&
+		    c->doubt[i].max >= c->peak_db - ECHO_UNDER_PEAK &&
+		    add_run(c, &c->doubt[i]) < 0)
+			rc = -1;
+	c->ndoubt = 0;
+	return rc;
+}
+
+/*
+ * A run of speech frames has ended (its end padding in pad_e).  Speech is
+ * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
+ * frames is a burst of noise and is dropped.  A run heard mostly under the
+ * other party and well under this speaker's own level is the other
+ * party's echo; before this speaker was ever heard alone, such a run is
+ * held back (up to DOUBT_MAX of them) and decided when they are.
+ */
+static int
+end_run(struct chan *c, int pad_e)
+{
+	struct prun r;
+
+	if (c->run_s < 0)
+		return 0;
+	r.s = c->run_s;
+	c->run_s = -1;
+	if (c->run_act >= 30 &&
+	    c->run_voiced * 100 < c->run_act * SEG_VOICED)
+		return 0;
+	r.e = c->run_e;
+	r.pad_s = c->run_pad;
+	r.pad_e = pad_e;
+	r.act = c->run_act;
+	r.esum = c->run_esum;
+	r.max = c->run_max;
+	if (c->run_dom * 10 >= c->run_act * 8) {
+		if (c->peak_db < -100) {
+			if (c->ndoubt < DOUBT_MAX)
+				c->doubt[c->ndoubt++] = r;
+			return 0;
+		}
+		if (c->run_max < c->peak_db - ECHO_UNDER_PEAK)
+			return 0;
+	}
+	if (flush_doubtful(c) < 0)
+		return -1;
+	return add_run(c, &r);
 }
 
 static int
@@ -586,7 +643,8 @@ exit_frame(struct metrics_analyzer *a, long f)
 		const struct chan *c = a->ch[i];
 
 		if (act[i] && ft[i]->db < maxo[i] - LEAK_DB &&
-		    (c->peak_db < -100 || ft[i]->db < c->peak_db - LEAK_DB))
+		    (c->peak_db < -100 ? ft[i]->db < maxo[i] - LEAK_ALONE_DB
+				       : ft[i]->db < c->peak_db - LEAK_DB))
 			act[i] = 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -854,7 +912,8 @@ metrics_analyzer_finish(struct metrics_analyzer *a, struct metrics *out,
 		if (a->ch[i]->prev_act &&
 		    end_run(a->ch[i], tail_pad(a->ch[i])) < 0)
 			goto oom;
-		if (close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
+		if (flush_doubtful(a->ch[i]) < 0 ||
+		    close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
 			goto oom;
 		/* Padding may run past the end of the audio. */
 		if (a->ch[i]->speech.n &&
