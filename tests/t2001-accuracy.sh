@@ -142,4 +142,58 @@ low=$(awk -v id="$(awk -F , -v w=$worst '$2 == w { print $1; exit }' $G/manifest
 check "the worst agent's voice is low ($low Hz, fundamental under the band)" \
 	awk -v f="$low" 'BEGIN { exit !(f > 70 && f < 110) }'
 
+# Real human speech (pocketsphinx-testdata) and espeak-ng clips placed by
+# build/mkcall (its truth: clean-signal frames within 35 dB of each clip's
+# peak, which counts the recordings' room tone and the fricatives above the
+# telephone band as speech): 4 calls, each plain, with echo 20 dB down and
+# at 30 dB SNR.  In "rate" a quiet narrator starts under a louder customer.
+PS=/usr/share/pocketsphinx/test/data
+L=$PS/librivox/sense_and_sensibility_01_austen_64kb
+if [ -d $PS ]; then
+	espeak-ng -v en-us -w a1.wav "Good morning, thank you for calling the service centre."
+	espeak-ng -v en-us+f3 -w c1.wav "Hello, I am calling about my bill from last month."
+	espeak-ng -v en-us -w a2.wav "I can see the charge here and I will correct it now."
+	espeak-ng -v en-us+f3 -w c2.wav "Thank you very much, that is all I needed."
+	printf '1 0.50 file a1.wav 0\n2 4.20 file c1.wav 0\n1 5.60 file a2.wav 0\n2 12.24 file %s/cards/005.wav 0\n1 17.50 file %s/cards/001.wav 0\n2 20.00 file c2.wav 0\n' $PS $PS >call.txt
+	printf '1 0.5 file %s/goforward.raw 0\n2 4.0 file %s/numbers.raw 0\n1 9.0 file %s/something.raw 0\n2 13.0 file %s/cards/003.wav 0\n1 17.0 file %s/cards/004.wav 0\n' $PS $PS $PS $PS $PS >real.txt
+	printf '1 0.5 file %s-0880.wav 0\n1 5.0 file %s-0930.wav 0\n1 10.0 file %s-0890.wav 0\n' $L $L $L >rate.txt
+	for k in 1:0.5 2:4.0 3:8.0 4:11.0 5:14.0; do
+		echo "2 ${k#*:} file $PS/cards/00${k%:*}.wav 0"
+	done >>rate.txt
+	printf '1 0.5 file %s-0870.wav 0\n2 8.0 file %s-0920.wav 0\n1 17.0 file %s/numbers.raw 0\n2 21.0 file %s/something.raw -6\n' $L $L $PS $PS >lib.txt
+	{
+		printf 'call_id\taudio\tagent_channel\tstatus\n'
+		for c in call:25 real:20 rate:19 lib:30; do
+			n=${c%:*}
+			for v in "p:" "e:-e 20" "q:-n 30"; do
+				"$CALLQA_BUILD/mkcall" -d ${c#*:} ${v#*:} $n.txt $n${v%%:*}.wav >$n${v%%:*}.truth
+				printf '%s\t%s\t1\tok\n' $n${v%%:*} "$TMP/$n${v%%:*}.wav"
+			done
+		done
+	} >real.tsv
+	run_cmd 0 callqa-measure real.tsv
+	# id ch measured truth, per speaker track
+	awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+		{ print $1, 1, $h["agent_talk_s"]; print $1, 2, $h["customer_talk_s"] }' "$OUT" |
+		while read -r id ch got; do
+			echo "$id $ch $got $(awk -v c=$ch '$1 == "talk" && $2 == c { print $3 }' $id.truth)"
+		done >real.fig
+	sed 's/^/#   real speech talk (call ch ours truth): /' real.fig
+	set -- $(awk '{ e = 100 * ($3 - $4) / $4; if (e < 0) e = -e; s += e
+		if (e > w) w = e; if (e <= 5) g++ }
+		END { printf "%d %d %.2f %.2f\n", NR, g, s / NR, w }' real.fig)
+	echo "# real speech talk: $3 mean, $4 worst error (%) over $1; $2 within 5 %"
+	check "real speech: mean talk error $3 % (at most 6 %)" \
+		awk -v m="$3" 'BEGIN { exit !(m <= 6) }'
+	check "real speech: worst talk error $4 % (at most 20 %)" \
+		awk -v m="$4" 'BEGIN { exit !(m <= 20) }'
+	for v in p e q; do
+		set -- $(awk -v id=rate$v '$1 == id && $2 == 1 { print $3, $4 }' real.fig)
+		near "$1" "$2" "$(awk -v w="$2" 'BEGIN { print w * 0.05 }')" \
+			"rate$v: the narrator starting under the customer is heard ($2 s)"
+	done
+else
+	not_ok "pocketsphinx-testdata is installed"
+fi
+
 done_testing
