@@ -58,6 +58,7 @@
 #define LEAK_ALONE_DB 25.0f /* leakage before the speaker was heard alone */
 #define ECHO_UNDER_PEAK 12.0f /* an echo run peaks this under the speaker */
 #define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
+#define HEARD_MIN 50	   /* speech frames alone that set the peak */
 #define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
 #define SYL_VOICED 0.40f   /* syllable nuclei: NCCF at the peak */
 #define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
@@ -84,6 +85,7 @@ struct prun { /* a run of speech frames */
 	long act;
 	double esum;
 	float max;
+	int dom; /* heard mostly under the other party */
 };
 
 struct chan {
@@ -106,6 +108,7 @@ struct chan {
 	float peak_db;
 	float recent[LEAK_WIN]; /* levels of the last frames out */
 	int dominant;		/* this frame is not the other's echo */
+	long heard;		/* speech frames heard alone */
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
 	float tail[TAIL_N]; /* levels of the last frames of the run */
@@ -434,8 +437,9 @@ flush_doubtful(struct chan *c)
 	int i, rc = 0;
 
 	for (i = 0; i < c->ndoubt; i++)
-		if (c->peak_db >= -100 &&
-		    c->doubt[i].max >= c->peak_db - ECHO_UNDER_PEAK &&
+		if ((!c->doubt[i].dom ||
+		     (c->peak_db >= -100 &&
+		      c->doubt[i].max >= c->peak_db - ECHO_UNDER_PEAK)) &&
 		    add_run(c, &c->doubt[i]) < 0)
 			rc = -1;
 	c->ndoubt = 0;
@@ -468,17 +472,16 @@ end_run(struct chan *c, int pad_e)
 	r.act = c->run_act;
 	r.esum = c->run_esum;
 	r.max = c->run_max;
-	if (c->run_dom * 10 >= c->run_act * 8) {
-		if (c->peak_db < -100) {
-			if (c->ndoubt < DOUBT_MAX)
-				c->doubt[c->ndoubt++] = r;
-			return 0;
-		}
-		if (c->run_max < c->peak_db - ECHO_UNDER_PEAK)
-			return 0;
+	r.dom = c->run_dom * 10 >= c->run_act * 8;
+	if (c->heard < HEARD_MIN && c->ndoubt < DOUBT_MAX) {
+		c->doubt[c->ndoubt++] = r;
+		return 0;
 	}
 	if (flush_doubtful(c) < 0)
 		return -1;
+	if (r.dom &&
+	    (c->peak_db < -100 || r.max < c->peak_db - ECHO_UNDER_PEAK))
+		return 0;
 	return add_run(c, &r);
 }
 
@@ -574,6 +577,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	if (act) {
 		if (ft->db > c->peak_db && c->dominant)
 			c->peak_db = ft->db;
+		c->heard += c->dominant;
 		if (ft->db > c->peak_all)
 			c->peak_all = ft->db;
 		if (ft->f0 >= PITCH_MIN_HZ && ft->f0 <= PITCH_MAX_HZ &&
@@ -643,7 +647,7 @@ exit_frame(struct metrics_analyzer *a, long f)
 		const struct chan *c = a->ch[i];
 
 		if (act[i] && ft[i]->db < maxo[i] - LEAK_DB &&
-		    (c->peak_db < -100 ? ft[i]->db < maxo[i] - LEAK_ALONE_DB
+		    (c->heard < HEARD_MIN ? ft[i]->db < maxo[i] - LEAK_ALONE_DB
 				       : ft[i]->db < c->peak_db - LEAK_DB))
 			act[i] = 0;
 	}
