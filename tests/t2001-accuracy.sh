@@ -179,13 +179,37 @@ if [ -d $PS ]; then
 	espeak-ng -v en-us+f3 -w c1.wav "Hello, I am calling about my bill from last month."
 	espeak-ng -v en-us -w a2.wav "I can see the charge here and I will correct it now."
 	espeak-ng -v en-us+f3 -w c2.wav "Thank you very much, that is all I needed."
-	printf '1 0.50 file a1.wav 0\n2 4.20 file c1.wav 0\n1 5.60 file a2.wav 0\n2 12.24 file %s/cards/005.wav 0\n1 17.50 file %s/cards/001.wav 0\n2 20.00 file c2.wav 0\n' $PS $PS >call.txt
-	printf '1 0.5 file %s/goforward.raw 0\n2 4.0 file %s/numbers.raw 0\n1 9.0 file %s/something.raw 0\n2 13.0 file %s/cards/003.wav 0\n1 17.0 file %s/cards/004.wav 0\n' $PS $PS $PS $PS $PS >real.txt
-	printf '1 0.5 file %s-0880.wav 0\n1 5.0 file %s-0930.wav 0\n1 10.0 file %s-0890.wav 0\n' $L $L $L >rate.txt
-	for k in 1:0.5 2:4.0 3:8.0 4:11.0 5:14.0; do
-		echo "2 ${k#*:} file $PS/cards/00${k%:*}.wav 0"
-	done >>rate.txt
-	printf '1 0.5 file %s-0870.wav 0\n2 8.0 file %s-0920.wav 0\n1 17.0 file %s/numbers.raw 0\n2 21.0 file %s/something.raw -6\n' $L $L $PS $PS >lib.txt
+	cat >call.txt <<-EOF
+	1 0.50 file a1.wav 0
+	2 4.20 file c1.wav 0
+	1 5.60 file a2.wav 0
+	2 12.24 file $PS/cards/005.wav 0
+	1 17.50 file $PS/cards/001.wav 0
+	2 20.00 file c2.wav 0
+	EOF
+	cat >real.txt <<-EOF
+	1 0.5 file $PS/goforward.raw 0
+	2 4.0 file $PS/numbers.raw 0
+	1 9.0 file $PS/something.raw 0
+	2 13.0 file $PS/cards/003.wav 0
+	1 17.0 file $PS/cards/004.wav 0
+	EOF
+	cat >rate.txt <<-EOF
+	1 0.5 file $L-0880.wav 0
+	1 5.0 file $L-0930.wav 0
+	1 10.0 file $L-0890.wav 0
+	2 0.5 file $PS/cards/001.wav 0
+	2 4.0 file $PS/cards/002.wav 0
+	2 8.0 file $PS/cards/003.wav 0
+	2 11.0 file $PS/cards/004.wav 0
+	2 14.0 file $PS/cards/005.wav 0
+	EOF
+	cat >lib.txt <<-EOF
+	1 0.5 file $L-0870.wav 0
+	2 8.0 file $L-0920.wav 0
+	1 17.0 file $PS/numbers.raw 0
+	2 21.0 file $PS/something.raw -6
+	EOF
 	{
 		printf 'call_id\taudio\tagent_channel\tstatus\n'
 		for c in call:25 real:20 rate:19 lib:30; do
