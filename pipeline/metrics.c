@@ -109,6 +109,8 @@ struct chan {
 	float recent[LEAK_WIN]; /* levels of the last frames out */
 	int dominant;		/* this frame is not the other's echo */
 	long heard;		/* speech frames heard alone */
+	float run_peak;		/* the run's loudest frame heard alone */
+	long run_heard;		/* the run's frames heard alone */
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
 	float tail[TAIL_N]; /* levels of the last frames of the run */
@@ -351,7 +353,9 @@ static int
 tail_pad(const struct chan *c)
 {
 	double nz = pow(10, (c->floor_db + NOISE_BIAS) / 10), s[TAIL_N];
-	double target = c->peak_db - SPEECH_RANGE, slope, pad;
+	double target = (c->run_peak > c->peak_db ? c->run_peak : c->peak_db) -
+			SPEECH_RANGE,
+	       slope, pad;
 	int i, n = 0;
 
 	for (i = 0; i < c->ntail && i < TAIL_N; i++) {
@@ -473,6 +477,13 @@ end_run(struct chan *c, int pad_e)
 	r.esum = c->run_esum;
 	r.max = c->run_max;
 	r.dom = c->run_dom * 10 >= c->run_act * 8;
+	/* The speaker's level: from runs of speech heard alone, not from a
+	 * click or a burst of noise. */
+	if (!r.dom && r.e - r.s >= SEG_MIN) {
+		if (c->run_peak > c->peak_db)
+			c->peak_db = c->run_peak;
+		c->heard += c->run_heard;
+	}
 	if (c->heard < HEARD_MIN && c->ndoubt < DOUBT_MAX) {
 		c->doubt[c->ndoubt++] = r;
 		return 0;
@@ -556,7 +567,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_s = fr;
 		c->run_act = c->run_voiced = c->run_dom = 0;
 		c->run_esum = 0;
-		c->run_max = -200;
+		c->run_max = c->run_peak = -200;
+		c->run_heard = 0;
 		c->run_pad = ft->db - c->prev_db >= 8 &&
 				     c->prev_db - c->floor_db < ABRUPT_NEAR
 			     ? 1
@@ -575,9 +587,9 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	c->prev_act = act;
 	c->prev_db = ft->db;
 	if (act) {
-		if (ft->db > c->peak_db && c->dominant)
-			c->peak_db = ft->db;
-		c->heard += c->dominant;
+		if (ft->db > c->run_peak && c->dominant)
+			c->run_peak = ft->db;
+		c->run_heard += c->dominant;
 		if (ft->db > c->peak_all)
 			c->peak_all = ft->db;
 		if (ft->f0 >= PITCH_MIN_HZ && ft->f0 <= PITCH_MAX_HZ &&

@@ -431,6 +431,15 @@ test_leak_and_latency(void)
 	check_dbl(m.response_latency_s, 0.5, 0.3,
 		  "latency: a turn the agent talks over is no answer");
 	metrics_release(&m);
+	/* The same with a loud click (the handset knocked) on the
+	 * customer's line at 0.2 s: it does not set the customer's level. */
+	for (i = (long)(0.2 * FS); i < (long)(0.22 * FS); i++)
+		b[i] += (float)(i % 2 ? 0.7 : -0.7);
+	measure(a, b, n, 4096, &o, &m);
+	check_dbl(m.customer.talk_s, 5.5, 0.4,
+		  "after a click: the quiet customer is heard");
+	check_dbl(m.overtalk_s, 2.0, 0.4, "after a click: overtalk");
+	metrics_release(&m);
 	free(a);
 	free(b);
 	free(a0);
