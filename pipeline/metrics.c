@@ -33,12 +33,18 @@
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
 #define HOLD_LOUD 85	   /* hold: % of frames over the floor */
 #define HOLD_TONAL 40	   /* hold: % of frames periodic */
+#define HOLD_PERIODIC 0.45f /* periodicity of such a frame */
 #define HOLD_MOD_DB 2.5	   /* hold: syllabic modulation under (dB) */
 #define SEG_VOICED 15	   /* speech: % of a run's frames voiced */
 #define HOLD_MIN 150	   /* hold shorter than 1.5 s is dropped */
 #define SEG_MIN 8	   /* speech bursts under 80 ms are dropped */
 #define PAD_START 6	   /* frames added before a gradual onset */
-#define PAD_END 25	   /* and after a gradual decay (tails under noise) */
+#define PAD_END_MIN 12	   /* at least this after a gradual decay */
+#define PAD_BRIDGE 16	   /* and this much when bridging pauses */
+#define PAD_END_MAX 30	   /* at most this */
+#define TAIL_N 8	   /* frames of a decay that give its slope */
+#define SPEECH_RANGE 35.0f /* speech: within this of the speaker's peak */
+#define NOISE_BIAS 1.5f	   /* noise mean over its minimum statistic, dB */
 #define ACT_STRONG 10.0f   /* dB over the floor: speech whatever voicing */
 #define ACT_VOICED 5.0f	   /* dB over the floor: speech when voiced */
 #define ACT_CONTINUE 4.0f  /* dB over the floor: speech goes on */
@@ -49,6 +55,10 @@
 #define PEAK_RANGE 40.0f   /* speech is within this of the speaker's peak */
 #define LEAK_DB 15.0f	   /* leakage: this much below the other channel */
 #define LEAK_WIN 32	   /* echo delay window, frames */
+#define LEAK_ALONE_DB 25.0f /* leakage before the speaker was heard alone */
+#define ECHO_UNDER_PEAK 12.0f /* an echo run peaks this under the speaker */
+#define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
+#define HEARD_MIN 50	   /* speech frames alone that set the peak */
 #define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
 #define SYL_VOICED 0.40f   /* syllable nuclei: NCCF at the peak */
 #define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
@@ -67,6 +77,15 @@ struct feat {
 
 struct biquad {
 	float b0, b1, b2, a1, a2, z1, z2;
+};
+
+struct prun { /* a run of speech frames */
+	int32_t s, e;
+	int pad_s, pad_e;
+	long act;
+	double esum;
+	float max;
+	int dom; /* heard mostly under the other party */
 };
 
 struct chan {
@@ -89,10 +108,17 @@ struct chan {
 	float peak_db;
 	float recent[LEAK_WIN]; /* levels of the last frames out */
 	int dominant;		/* this frame is not the other's echo */
+	long heard;		/* speech frames heard alone */
+	float run_peak;		/* the run's loudest frame heard alone */
+	long run_heard;		/* the run's frames heard alone */
 	int prev_act;
 	float prev_db;	    /* level of the previous frame */
+	float tail[TAIL_N]; /* levels of the last frames of the run */
+	int ntail;
 	int pad_s, pad_e;   /* padding of the pending segment */
 	int32_t run_s, run_e; /* the current run of speech frames */
+	struct prun doubt[DOUBT_MAX]; /* runs held back (see end_run) */
+	int ndoubt;
 	int run_pad;
 	long run_act, run_voiced, run_dom;
 	float run_max;
@@ -251,7 +277,7 @@ chan_enter(struct chan *c, long f)
 	c->nvoiced -= c->voiced[k];
 	c->summod -= c->mod2[k];
 	c->loud[k] = db > c->floor_db + ACT_VOICED && db > ABS_MIN_DB;
-	c->voiced[k] = pf.periodicity > 0.6f;
+	c->voiced[k] = pf.periodicity > HOLD_PERIODIC;
 	env = db > c->floor_db ? db : c->floor_db;
 	m = biquad_run(&c->modbp, env);
 	c->mod2[k] = m * m;
@@ -315,6 +341,45 @@ chan_hold(const struct chan *c, const struct feat *ft, long f)
 	return c->last_cand >= f && ft->db > c->floor_db + ACT_VOICED;
 }
 
+/*
+ * Frames to add after a run of speech that fades out into the line noise:
+ * speech goes on under the noise until it is SPEECH_RANGE under the
+ * speaker's peak.  The decay is followed over the run's last TAIL_N frames
+ * (levels with the noise power taken out) and extrapolated at its slope
+ * down to that level.  Used only for gradual decays; an abrupt end is
+ * padded by one frame.
+ */
+static int
+tail_pad(const struct chan *c)
+{
+	double nz = pow(10, (c->floor_db + NOISE_BIAS) / 10), s[TAIL_N];
+	double target = (c->run_peak > c->peak_db ? c->run_peak : c->peak_db) -
+			SPEECH_RANGE,
+	       slope, pad;
+	int i, n = 0;
+
+	for (i = 0; i < c->ntail && i < TAIL_N; i++) {
+		/* newest first */
+		float l = c->tail[(c->ntail - 1 - i) % TAIL_N];
+		double p = pow(10, l / 10) - nz;
+
+		if (p <= 0)
+			break;
+		s[n++] = 10 * log10(p);
+	}
+	if (!c->dominant)
+		return PAD_END_MIN; /* masked by the other party */
+	if (n < 2 || s[0] <= target)
+		return PAD_END_MIN;
+	slope = (s[n - 1] - s[0]) / (n - 1); /* dB per frame, > 0: decays */
+	if (slope < 0.5)
+		slope = 0.5;
+	pad = (s[0] - target) / slope;
+	if (pad > PAD_END_MAX)
+		pad = PAD_END_MAX;
+	return pad < PAD_END_MIN ? PAD_END_MIN : (int)lrint(pad);
+}
+
 static int
 close_speech(struct chan *c)
 {
@@ -342,38 +407,93 @@ close_speech(struct chan *c)
  * pending segment when the pause between their padded extents is under
  * 0.30 s (the truth convention), or starts a new one.
  */
+/* Add an accepted run of speech frames to the speaker's segments: it
+ * joins the pending segment when the pause between their padded extents is
+ * under 0.30 s (the truth convention), or starts a new one. */
 static int
-end_run(struct chan *c, int pad_e)
+add_run(struct chan *c, const struct prun *r)
 {
-	if (c->run_s < 0)
-		return 0;
-	if (c->run_act >= 30 &&
-	    c->run_voiced * 100 < c->run_act * SEG_VOICED) {
-		c->run_s = -1;
-		return 0;
-	}
-	/* A run heard mostly under the other party, and well under this
-	 * speaker's own peak, is the other party's echo. */
-	if (c->run_dom * 10 >= c->run_act * 8 &&
-	    (c->peak_db < -100 || c->run_max < c->peak_db - 12)) {
-		c->run_s = -1;
-		return 0;
-	}
-	c->esum += c->run_esum;
-	c->eframes += c->run_act;
+	c->esum += r->esum;
+	c->eframes += r->act;
 	if (c->sp_s >= 0 &&
-	    (c->run_s - c->run_pad) - (c->sp_e + c->pad_e) < BRIDGE) {
-		c->sp_e = c->run_e;
+	    (r->s - r->pad_s) -
+			    (c->sp_e + (c->pad_e > 1 && c->pad_e < PAD_BRIDGE
+						? PAD_BRIDGE
+						: c->pad_e)) <
+		    BRIDGE) {
+		c->sp_e = r->e;
 	} else {
 		if (close_speech(c) < 0)
 			return -1;
-		c->sp_s = c->run_s;
-		c->sp_e = c->run_e;
-		c->pad_s = c->run_pad;
+		c->sp_s = r->s;
+		c->sp_e = r->e;
+		c->pad_s = r->pad_s;
 	}
-	c->pad_e = pad_e;
-	c->run_s = -1;
+	c->pad_e = r->pad_e;
 	return 0;
+}
+
+/* Decide the runs held back until the speaker's level was known: those
+ * well under it are the other party's echo. */
+static int
+flush_doubtful(struct chan *c)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < c->ndoubt; i++)
+		if ((!c->doubt[i].dom ||
+		     (c->peak_db >= -100 &&
+		      c->doubt[i].max >= c->peak_db - ECHO_UNDER_PEAK)) &&
+		    add_run(c, &c->doubt[i]) < 0)
+			rc = -1;
+	c->ndoubt = 0;
+	return rc;
+}
+
+/*
+ * A run of speech frames has ended (its end padding in pad_e).  Speech is
+ * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
+ * frames is a burst of noise and is dropped.  A run heard mostly under the
+ * other party and well under this speaker's own level is the other
+ * party's echo; before this speaker was ever heard alone, such a run is
+ * held back (up to DOUBT_MAX of them) and decided when they are.
+ */
+static int
+end_run(struct chan *c, int pad_e)
+{
+	struct prun r;
+
+	if (c->run_s < 0)
+		return 0;
+	r.s = c->run_s;
+	c->run_s = -1;
+	if (c->run_act >= 30 &&
+	    c->run_voiced * 100 < c->run_act * SEG_VOICED)
+		return 0;
+	r.e = c->run_e;
+	r.pad_s = c->run_pad;
+	r.pad_e = pad_e;
+	r.act = c->run_act;
+	r.esum = c->run_esum;
+	r.max = c->run_max;
+	r.dom = c->run_dom * 10 >= c->run_act * 8;
+	/* The speaker's level: from runs of speech heard alone, not from a
+	 * click or a burst of noise. */
+	if (!r.dom && r.e - r.s >= SEG_MIN) {
+		if (c->run_peak > c->peak_db)
+			c->peak_db = c->run_peak;
+		c->heard += c->run_heard;
+	}
+	if (c->heard < HEARD_MIN && c->ndoubt < DOUBT_MAX) {
+		c->doubt[c->ndoubt++] = r;
+		return 0;
+	}
+	if (flush_doubtful(c) < 0)
+		return -1;
+	if (r.dom &&
+	    (c->peak_db < -100 || r.max < c->peak_db - ECHO_UNDER_PEAK))
+		return 0;
+	return add_run(c, &r);
 }
 
 static int
@@ -447,7 +567,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_s = fr;
 		c->run_act = c->run_voiced = c->run_dom = 0;
 		c->run_esum = 0;
-		c->run_max = -200;
+		c->run_max = c->run_peak = -200;
+		c->run_heard = 0;
 		c->run_pad = ft->db - c->prev_db >= 8 &&
 				     c->prev_db - c->floor_db < ABRUPT_NEAR
 			     ? 1
@@ -457,13 +578,18 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	    end_run(c, c->prev_db - ft->db >= 8 &&
 				       ft->db - c->floor_db < ABRUPT_NEAR
 			       ? 1
-			       : PAD_END) < 0)
+			       : tail_pad(c)) < 0)
 		return -1;
+	if (act && !c->prev_act)
+		c->ntail = 0;
+	if (act)
+		c->tail[c->ntail++ % TAIL_N] = ft->db;
 	c->prev_act = act;
 	c->prev_db = ft->db;
 	if (act) {
-		if (ft->db > c->peak_db && c->dominant)
-			c->peak_db = ft->db;
+		if (ft->db > c->run_peak && c->dominant)
+			c->run_peak = ft->db;
+		c->run_heard += c->dominant;
 		if (ft->db > c->peak_all)
 			c->peak_all = ft->db;
 		if (ft->f0 >= PITCH_MIN_HZ && ft->f0 <= PITCH_MAX_HZ &&
@@ -485,9 +611,6 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			c->run_max = ft->db;
 	} else {
 		syllable_end(c);
-		/* The peak decays slowly (1 dB/s) so a quieter stretch
-		 * later in the call is still heard. */
-		c->peak_db -= 0.01f;
 	}
 	if (hold) {
 		if (c->ho_s >= 0 && fr - c->ho_e < HOLD_BRIDGE) {
@@ -536,7 +659,8 @@ exit_frame(struct metrics_analyzer *a, long f)
 		const struct chan *c = a->ch[i];
 
 		if (act[i] && ft[i]->db < maxo[i] - LEAK_DB &&
-		    (c->peak_db < -100 || ft[i]->db < c->peak_db - LEAK_DB))
+		    (c->heard < HEARD_MIN ? ft[i]->db < maxo[i] - LEAK_ALONE_DB
+				       : ft[i]->db < c->peak_db - LEAK_DB))
 			act[i] = 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -696,7 +820,7 @@ interruptions(const struct ivls *x, const struct ivls *y, int32_t min)
 }
 
 /* Mean gap from the end of each customer segment to the next agent start,
- * when the agent speaks next. */
+ * when the agent speaks next and was not speaking as the customer ended. */
 static double
 latency(const struct ivls *ag, const struct ivls *cu)
 {
@@ -711,6 +835,8 @@ latency(const struct ivls *ag, const struct ivls *cu)
 			j += 2;
 		if (j >= ag->n)
 			break;
+		if (j >= 2 && ag->v[j - 1] >= end)
+			continue; /* the agent was speaking when it ended */
 		if (i + 2 < cu->n && cu->v[i + 2] < ag->v[j])
 			continue; /* the customer spoke again first */
 		sum += ag->v[j] - end;
@@ -799,9 +925,11 @@ metrics_analyzer_finish(struct metrics_analyzer *a, struct metrics *out,
 		if (a->ch[i] == NULL)
 			continue;
 		syllable_end(a->ch[i]);
-		if (a->ch[i]->prev_act && end_run(a->ch[i], PAD_END) < 0)
+		if (a->ch[i]->prev_act &&
+		    end_run(a->ch[i], tail_pad(a->ch[i])) < 0)
 			goto oom;
-		if (close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
+		if (flush_doubtful(a->ch[i]) < 0 ||
+		    close_speech(a->ch[i]) < 0 || close_hold(a->ch[i]) < 0)
 			goto oom;
 		/* Padding may run past the end of the audio. */
 		if (a->ch[i]->speech.n &&

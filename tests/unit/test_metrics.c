@@ -374,6 +374,78 @@ test_noise_only_and_mono(void)
 	free(a);
 }
 
+/* x += g * y: the other party heard through the line. */
+static void
+leak(float *x, const float *y, long n, double db)
+{
+	double g = pow(10, db / 20);
+	long i;
+
+	for (i = 0; i < n; i++)
+		x[i] += (float)(g * y[i]);
+}
+
+static void
+test_leak_and_latency(void)
+{
+	long n = FS * 42;
+	float *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
+	float *a0 = calloc(n, sizeof(float)), *b0 = calloc(n, sizeof(float));
+	struct metrics_opts o = METRICS_OPTS_INIT;
+	struct metrics m;
+	long i;
+
+	/*
+	 * A quiet customer (10 dB under the agent) first speaks only under
+	 * the agent (1.0-2.5 s), then alone (4.0-6.0) and answers the agent
+	 * 0.5 s after it ends; the agent then speaks 25 s on end while the
+	 * customer is silent, both parties leaking into the other's channel
+	 * 30 dB down; at the end the agent talks over the customer's last
+	 * turn (37.0) and speaks again at 40.0, which is no answer to it.
+	 */
+	voice(a0, 0.5, 3.0, 110, 100, 1);
+	voice(b0, 1.0, 2.5, 200, 210, 1);
+	voice(b0, 4.0, 6.0, 210, 200, 1);
+	voice(a0, 6.5, 9.0, 100, 110, 1);
+	voice(a0, 9.5, 34.5, 110, 100, 1);
+	voice(b0, 35.5, 37.5, 200, 210, 1);
+	voice(a0, 37.0, 39.0, 100, 110, 1);
+	voice(a0, 40.0, 41.0, 110, 100, 1);
+	for (i = 0; i < n; i++)
+		b0[i] *= 0.316f; /* the customer 10 dB under the agent */
+	memcpy(a, a0, sizeof(float) * n);
+	memcpy(b, b0, sizeof(float) * n);
+	leak(a, b0, n, -30);
+	leak(b, a0, n, -30);
+	telephone(a, n);
+	telephone(b, n);
+	noise(a, n, -60);
+	noise(b, n, -70);
+	measure(a, b, n, 4096, &o, &m);
+	check_dbl(m.customer.talk_s, 5.5, 0.4,
+		  "a quiet customer starting under the agent is heard");
+	check_dbl(m.agent.talk_s, 33.0, 0.8, "agent talk");
+	check_dbl(m.overtalk_s, 2.0, 0.4,
+		  "the agent's leakage during a long silence of the customer "
+		  "is not overtalk");
+	check_dbl(m.response_latency_s, 0.5, 0.3,
+		  "latency: a turn the agent talks over is no answer");
+	metrics_release(&m);
+	/* The same with a loud click (the handset knocked) on the
+	 * customer's line at 0.2 s: it does not set the customer's level. */
+	for (i = (long)(0.2 * FS); i < (long)(0.22 * FS); i++)
+		b[i] += (float)(i % 2 ? 0.7 : -0.7);
+	measure(a, b, n, 4096, &o, &m);
+	check_dbl(m.customer.talk_s, 5.5, 0.4,
+		  "after a click: the quiet customer is heard");
+	check_dbl(m.overtalk_s, 2.0, 0.4, "after a click: overtalk");
+	metrics_release(&m);
+	free(a);
+	free(b);
+	free(a0);
+	free(b0);
+}
+
 static void
 test_errors(void)
 {
@@ -396,6 +468,7 @@ main(void)
 	test_overtalk();
 	test_hold_and_noise();
 	test_noise_only_and_mono();
+	test_leak_and_latency();
 	test_errors();
 	return test_done();
 }
