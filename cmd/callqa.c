@@ -100,9 +100,9 @@ from_env(const char *opt, const char *var)
 static int
 nightly_slurm(int tasks, const char *dir, int wait, int quiet,
 	      const char *batch, const char *rubric, const char *db,
-	      const char *jobs, const char *src)
+	      const char *jobs, const char *src, const char *store)
 {
-	const char *argv[20], *opts[2] = { NULL, NULL };
+	const char *argv[20], *opts[2] = { NULL, NULL }, *fargv[10];
 	const char *conf = getenv("CALLQA_CONFIG_USED");
 	struct slurm_array a = { 0 };
 	struct strbuf name = STRBUF_INIT, wdir = STRBUF_INIT;
@@ -164,10 +164,17 @@ nightly_slurm(int tasks, const char *dir, int wait, int quiet,
 	a.ok_status = "0 3";
 	a.sbatch_opts = opts;
 	/*
-	 * When callqa-store can close a batch stored in shards, the
-	 * finalising job runs it here: a.final_argv = { store,
-	 * "--finalise", batch, ... } (see the report of issue 8).
+	 * Once every task has ended, the finalising job asks the database
+	 * whether every shard of the batch is stored (batch_shards).
 	 */
+	k = 0;
+	fargv[k++] = store;
+	fargv[k++] = "--finalise", fargv[k++] = batch;
+	fargv[k++] = "--shards", fargv[k++] = "{N}";
+	if (db)
+		fargv[k++] = "--db", fargv[k++] = db;
+	fargv[k] = NULL;
+	a.final_argv = fargv;
 	if (slurm_write(&a, &e) < 0) {
 		msg_error("nightly: %s", e.msg);
 		goto out;
@@ -344,7 +351,7 @@ nightly(int argc, char **argv)
 	char *rubric = NULL;
 	char *ingest = NULL, *measure = NULL, *score = NULL, *store = NULL;
 	char *manifest = NULL;
-	const char *a_ingest[12], *a_measure[12], *a_score[6], *a_store[6];
+	const char *a_ingest[12], *a_measure[12], *a_score[6], *a_store[10];
 	char total[32];
 	long count;
 	const char *const *argvs[4];
@@ -413,7 +420,7 @@ nightly(int argc, char **argv)
 	}
 	if (slurm) {
 		rval = nightly_slurm(slurm, slurm_dir, wait, quiet, batch,
-				     rubric, db, jobs, src);
+				     rubric, db, jobs, src, store);
 		goto out;
 	}
 	if (batch == NULL) {
@@ -497,6 +504,10 @@ nightly(int argc, char **argv)
 		a_store[k++] = "-q";
 	if (db)
 		a_store[k++] = "--db", a_store[k++] = db;
+	/* A shard is recorded as such (the batch is complete with all). */
+	if (shard)
+		a_store[k++] = "-b", a_store[k++] = batch,
+		a_store[k++] = "--shard", a_store[k++] = shard;
 	a_store[k] = NULL;
 	argvs[0] = a_ingest;
 	argvs[1] = a_measure;
