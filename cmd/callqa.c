@@ -542,7 +542,8 @@ nightly(int argc, char **argv)
 			msg_error("nightly: %s exited with status %d",
 				  argvs[i][0], status[i]);
 	}
-	if ((rval == 0 || rval == 3) && !quiet) {
+	/* A shard's summary is the finalising job's (whole batch). */
+	if ((rval == 0 || rval == 3) && !quiet && !shard) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		summary(db, batch,
 			(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
