@@ -4,6 +4,7 @@
  * estimate, the rank, and the best's and worst's ledger points.  Also
  * closes and reopens months.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "callqa/db.h"
 #include "callqa/msg.h"
 #include "callqa/rank.h"
+#include "callqa/run.h"
 
 static void
 usage(FILE *fp)
@@ -26,6 +28,8 @@ usage(FILE *fp)
 		"[--db CONNINFO]\n"
 		"                   [--close --by NAME | --reopen --by NAME "
 		"--reason TEXT]\n"
+		"       callqa-rank --ladder --period P ...  (see "
+		"callqa-ladder --help)\n"
 		"  -m, --month YYYY-MM  rank the month; replace its ledger "
 		"entries\n"
 		"  -w, --week YYYY-Www  the weekly board (no ledger entries)\n"
@@ -163,6 +167,19 @@ main(int argc, char **argv)
 	int c, y, m, rval = 1;
 
 	msg_init("callqa-rank");
+	/* The post ladder is its own program with its own options. */
+	for (c = 1; c < argc && strcmp(argv[c], "--"); c++)
+		if (strcmp(argv[c], "--ladder") == 0) {
+			if ((url = run_find("ladder", &e)) == NULL) {
+				msg_error("%s", e.msg);
+				return 2;
+			}
+			argv[0] = url;
+			execv(url, argv);
+			msg_error("cannot run %s: %s", url, strerror(errno));
+			free(url);
+			return 1;
+		}
 	rank_policy_default(&pol);
 	while ((c = getopt_long(argc, argv, "m:w:g:p:f:d:qvh", longopts,
 				NULL)) != -1) {

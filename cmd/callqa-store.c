@@ -12,6 +12,7 @@
 #include "callqa/callqa.h"
 #include "callqa/db.h"
 #include "callqa/msg.h"
+#include "callqa/progress.h"
 #include "callqa/store.h"
 
 static void
@@ -271,8 +272,13 @@ main(int argc, char **argv)
 		rval = finalise(db, final, shards);
 		goto out;
 	}
-	if (store_load(db, sp ? store_spool_stream(sp) : fp, name, &o, &res,
-		       &e) < 0) {
+	o.progress = progress_new(2, "callqa-store", -1,
+				  msg_get_level() == MSG_QUIET ? PROGRESS_OFF
+							       : PROGRESS_AUTO);
+	i = store_load(db, sp ? store_spool_stream(sp) : fp, name, &o, &res,
+		       &e);
+	progress_end(o.progress);
+	if (i < 0) {
 		msg_error("%s", e.msg);
 		msg_error("nothing stored");
 		goto out;

@@ -36,6 +36,8 @@ usage(FILE *fp)
 		"  score     apply a YAML rubric\n"
 		"  store     load records into PostgreSQL\n"
 		"  rank      monthly ranking, best/worst, +5/-5 ledger\n"
+		"  ladder    post ladder recommendations for HR\n"
+		"  report    the board for managers, the export for HR\n"
 		"  db        start|stop|status the private PostgreSQL cluster\n"
 		"  nightly   ingest | measure | score | store in one go\n"
 		"  status    the last batches, months ranked and closed "

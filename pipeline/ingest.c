@@ -1,6 +1,8 @@
 /*
  * ingest.c: file discovery, file-name metadata, timestamp checks and the
- * shard hash for callqa-ingest.
+ * shard hash for callqa-ingest; and the stage itself: the manifest and its
+ * column plan, the batch's duplicate call_id table, record building and
+ * the accounting of rejects.
  */
 #include "callqa/ingest.h"
 
@@ -17,6 +19,7 @@
 
 #include "callqa/audio.h"
 #include "callqa/csv.h"
+#include "callqa/record.h"
 #include "callqa/strbuf.h"
 
 static const char *const audio_ext[] = {
@@ -352,4 +355,435 @@ ingest_count(const char *manifest, const char *dir)
 	csv_free(c);
 	fclose(fp);
 	return rc == -2 ? -1 : n;
+}
+
+/* ---- the ingest stage ---- */
+
+/* Columns every ingest record has, in this order, before manifest extras. */
+static const char *const meta_cols[] = {
+	"call_id", "agent_id", "started_at", "audio", "team", "post",
+	"agent_channel", "transcript"
+};
+#define NMETA (int)(sizeof(meta_cols) / sizeof(meta_cols[0]))
+static const char *const own_cols[] = {
+	"batch_id", "audio_format", "sample_rate", "channels", "duration_s",
+	"status"
+};
+#define NOWN (int)(sizeof(own_cols) / sizeof(own_cols[0]))
+
+struct ingest {
+	struct ingest_opts o;
+	struct record_writer *w;
+	long inputs, rejected;
+	char **seen; /* call ids seen, open addressing */
+	char **seen_where;
+	size_t seen_cap, seen_len;
+	int failed;	   /* a write error: stop */
+	struct err werr;   /* what it was */
+	/* The manifest, and how its columns map to record columns. */
+	FILE *mfp;
+	struct csv *csv;
+	const char *name;
+	char *dir;	   /* the manifest's directory, for relative paths */
+	int col[NMETA];	   /* csv column of each meta column, or -1 */
+	int *extra;	   /* record column of each csv column, or -1 */
+	struct strbuf extra_names; /* the extra column names, NUL-separated */
+	int nextra;
+};
+
+/*
+ * Remember call_id; returns NULL when new, or where it was first seen.
+ * The table grows by doubling; ids and places are owned by it.
+ */
+static const char *
+seen_add(struct ingest *in, const char *id, const char *where)
+{
+	size_t h, i;
+
+	if (in->seen_len * 2 >= in->seen_cap) {
+		size_t ncap = in->seen_cap ? in->seen_cap * 2 : 1024, j;
+		char **ns = calloc(ncap, sizeof(*ns));
+		char **nw = calloc(ncap, sizeof(*nw));
+
+		if (ns == NULL || nw == NULL) {
+			free(ns);
+			free(nw);
+			return NULL;
+		}
+		for (j = 0; j < in->seen_cap; j++) {
+			if (in->seen[j] == NULL)
+				continue;
+			h = ingest_shard(in->seen[j], (unsigned)ncap);
+			while (ns[h])
+				h = (h + 1) % ncap;
+			ns[h] = in->seen[j];
+			nw[h] = in->seen_where[j];
+		}
+		free(in->seen);
+		free(in->seen_where);
+		in->seen = ns;
+		in->seen_where = nw;
+		in->seen_cap = ncap;
+	}
+	h = ingest_shard(id, (unsigned)in->seen_cap);
+	for (i = h; in->seen[i]; i = (i + 1) % in->seen_cap)
+		if (strcmp(in->seen[i], id) == 0)
+			return in->seen_where[i];
+	in->seen[i] = strdup(id);
+	in->seen_where[i] = strdup(where);
+	in->seen_len++;
+	return NULL;
+}
+
+static void
+seen_free(struct ingest *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->seen_cap; i++) {
+		free(in->seen[i]);
+		free(in->seen_where[i]);
+	}
+	free(in->seen);
+	free(in->seen_where);
+}
+
+/* Set the audio columns from a probe, or reject the call. */
+static void
+probe_audio(struct ingest *in, const char *path)
+{
+	struct audio_info info;
+	struct err e;
+
+	if (audio_probe(path, &info, &e) < 0 ||
+	    ingest_check_audio(path, &info, &e) < 0) {
+		record_reject(in->w, "ingest", "%s", e.msg);
+		return;
+	}
+	record_set(in->w, record_writer_col(in->w, "audio_format"),
+		   info.format);
+	record_setf(in->w, record_writer_col(in->w, "sample_rate"), "%d",
+		    info.rate);
+	record_setf(in->w, record_writer_col(in->w, "channels"), "%d",
+		    info.channels);
+	record_set_num(in->w, record_writer_col(in->w, "duration_s"),
+		       info.duration_s, 3);
+}
+
+/* Finish the row: status, accounting, duplicate check, write. */
+static void
+emit(struct ingest *in, const char *where)
+{
+	int st = record_writer_col(in->w, "status");
+	const char *id = record_peek(in->w, 0), *first;
+
+	record_set(in->w, record_writer_col(in->w, "batch_id"), in->o.batch);
+	if (id != NULL && (first = seen_add(in, id, where)) != NULL &&
+	    record_status_ok(record_peek(in->w, st)))
+		record_reject(in->w, "ingest", "%s: duplicate call_id '%s' "
+			      "(first at %s)", where, id, first);
+	if (record_status_ok(record_peek(in->w, st)))
+		record_set(in->w, st, "ok");
+	else {
+		if (in->o.warn)
+			in->o.warn(record_peek(in->w, st) +
+					   strlen("rejected:ingest:"),
+				   in->o.arg);
+		in->rejected++;
+	}
+	in->inputs++;
+	if (record_write(in->w, &in->werr) < 0)
+		in->failed = 1;
+}
+
+static int
+in_shard(const struct ingest *in, const char *call_id)
+{
+	return in->o.shard_n == 0 || call_id == NULL ||
+	       ingest_shard(call_id, in->o.shard_n) == in->o.shard_k;
+}
+
+static int
+ingest_file(const char *path, const char *why, void *arg)
+{
+	struct ingest *in = arg;
+	struct ingest_name nm;
+	struct err e;
+	char *abs, *side;
+	int bad;
+
+	bad = ingest_parse_name(path, &nm, &e) < 0;
+	if (!in_shard(in, nm.call_id))
+		return 0;
+	abs = ingest_abspath(path, NULL);
+	record_set(in->w, 0, nm.call_id);
+	record_set(in->w, 1, nm.agent_id[0] ? nm.agent_id : NULL);
+	record_set(in->w, 2, nm.started_at[0] ? nm.started_at : NULL);
+	record_set(in->w, 3, abs ? abs : path);
+	record_set(in->w, 6, "1");
+	if (why)
+		record_reject(in->w, "ingest", "%s: %s", path, why);
+	else if (bad)
+		record_reject(in->w, "ingest", "%s", e.msg);
+	else {
+		side = ingest_sidecar(abs ? abs : path);
+		record_set(in->w, 7, side);
+		free(side);
+		probe_audio(in, path);
+	}
+	free(abs);
+	emit(in, path);
+	return in->failed;
+}
+
+/* One manifest row; damaged: the row is ragged or not UTF-8 (why says). */
+static void
+ingest_row(struct ingest *in, int damaged, const char *why)
+{
+	char where[512], ts[64];
+	const char *v;
+	char *path = NULL;
+	struct err e;
+	int i;
+
+	snprintf(where, sizeof(where), "%s", why ? why : "");
+	for (i = 0; i < NMETA; i++) {
+		v = csv_get(in->csv, in->col[i]);
+		record_set(in->w, i, v && *v ? v : NULL);
+	}
+	for (i = 0; i < csv_ncols(in->csv); i++)
+		if (in->extra[i] >= 0)
+			record_set(in->w, in->extra[i], csv_get(in->csv, i));
+	v = record_peek(in->w, 0);
+	if (v == NULL) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "%s-line%ld", in->o.batch,
+			 csv_lineno(in->csv));
+		record_set(in->w, 0, id);
+	}
+	if (!in_shard(in, record_peek(in->w, 0)))
+		return;
+	if (damaged) {
+		record_reject(in->w, "ingest", "%s", why);
+		goto out;
+	}
+	snprintf(where, sizeof(where), "%s:%ld", in->name,
+		 csv_lineno(in->csv));
+	if (v == NULL) {
+		record_reject(in->w, "ingest", "%s: no call_id", where);
+		goto out;
+	}
+	if (record_peek(in->w, 1) == NULL) {
+		record_reject(in->w, "ingest", "%s: no agent_id", where);
+		goto out;
+	}
+	v = record_peek(in->w, 2);
+	if (v == NULL || ingest_norm_time(v, ts, sizeof(ts), &e) < 0) {
+		record_reject(in->w, "ingest", "%s: %s", where,
+			      v ? e.msg : "no started_at");
+		goto out;
+	}
+	record_set(in->w, 2, ts);
+	v = record_peek(in->w, 6);
+	if (v && strcmp(v, "1") != 0 && strcmp(v, "2") != 0) {
+		record_reject(in->w, "ingest", "%s: agent_channel '%.20s' is "
+			      "not 1 or 2", where, v);
+		goto out;
+	}
+	if ((v = record_peek(in->w, 7)) != NULL) {
+		char *t = ingest_abspath(v, in->dir);
+
+		record_set(in->w, 7, t);
+		free(t);
+	}
+	v = record_peek(in->w, 3);
+	if (v == NULL) {
+		record_reject(in->w, "ingest", "%s: no audio", where);
+		goto out;
+	}
+	path = ingest_abspath(v, in->dir);
+	if (path == NULL) {
+		record_reject(in->w, "ingest", "out of memory");
+		goto out;
+	}
+	record_set(in->w, 3, path);
+	probe_audio(in, path);
+out:
+	emit(in, where);
+	free(path);
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/*
+ * Open the manifest and plan the record columns: the meta columns, the
+ * manifest's other columns in their order, then ingest's own.
+ */
+static int
+manifest_open(struct ingest *in, const char *path, struct err *e)
+{
+	static const char *const required[] = { "call_id", "agent_id",
+						"started_at", "audio" };
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	int i, j;
+
+	if (fp == NULL)
+		return err_set(e, "%s: cannot open manifest: %s", path,
+			       strerror(errno));
+	in->mfp = fp;
+	in->name = path;
+	if ((in->csv = csv_new(fp, path, e)) == NULL)
+		return -1;
+	for (i = 0; i < 4; i++)
+		if (csv_col(in->csv, required[i]) < 0)
+			return err_set(e, "%s:1: missing column '%s' (need "
+				       "call_id,agent_id,started_at,audio)",
+				       path, required[i]);
+	for (i = 0; i < NMETA; i++)
+		in->col[i] = csv_col(in->csv, meta_cols[i]);
+	in->extra = calloc(csv_ncols(in->csv), sizeof(int));
+	in->dir = strcmp(path, "-") == 0 ? NULL : dir_of(path);
+	if (in->extra == NULL)
+		return err_set(e, "out of memory");
+	in->nextra = 0;
+	for (i = 0; i < csv_ncols(in->csv); i++) {
+		const char *c = csv_colname(in->csv, i);
+		const char *p;
+		int meta = 0;
+
+		for (j = 0; j < NMETA; j++)
+			meta |= strcmp(c, meta_cols[j]) == 0;
+		for (j = 0; j < NOWN; j++)
+			meta |= strcmp(c, own_cols[j]) == 0;
+		in->extra[i] = -1;
+		if (meta)
+			continue;
+		for (p = c; *p; p++)
+			if (!(*p == '_' || (*p >= 'a' && *p <= 'z') ||
+			      (*p >= 'A' && *p <= 'Z') ||
+			      (p > c && *p >= '0' && *p <= '9')))
+				return err_set(e, "%s:1: column name '%.40s' "
+					       "is not a plain identifier",
+					       path, c);
+		in->extra[i] = NMETA + in->nextra++;
+		strbuf_adds(&in->extra_names, c);
+		strbuf_addch(&in->extra_names, '\0');
+	}
+	return 0;
+}
+
+struct ingest *
+ingest_new(const struct ingest_opts *o, struct err *e)
+{
+	struct ingest *in = calloc(1, sizeof(*in));
+
+	if (in == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	in->o = *o;
+	strbuf_init(&in->extra_names);
+	if (o->manifest && manifest_open(in, o->manifest, e) < 0) {
+		ingest_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	record_writer_free(in->w);
+	seen_free(in);
+	csv_free(in->csv);
+	free(in->extra);
+	free(in->dir);
+	strbuf_release(&in->extra_names);
+	if (in->mfp && in->mfp != stdin)
+		fclose(in->mfp);
+	free(in);
+}
+
+int
+ingest_start(struct ingest *in, FILE *out, struct err *e)
+{
+	const char **cols;
+	const char *p = in->extra_names.buf;
+	int i, rc = 0;
+
+	if (in->w != NULL)
+		return err_set(e, "ingest: started twice");
+	cols = calloc(NMETA + in->nextra + NOWN, sizeof(*cols));
+	if (cols == NULL)
+		return err_set(e, "out of memory");
+	for (i = 0; i < NMETA; i++)
+		cols[i] = meta_cols[i];
+	for (i = 0; i < in->nextra; i++, p += strlen(p) + 1)
+		cols[NMETA + i] = p;
+	for (i = 0; i < NOWN; i++)
+		cols[NMETA + in->nextra + i] = own_cols[i];
+	in->w = record_writer_new(out, NULL, cols, NMETA + in->nextra + NOWN);
+	if (in->w == NULL)
+		rc = err_set(e, "out of memory");
+	else if (record_writer_flush_header(in->w, e) < 0)
+		rc = -1;
+	free(cols);
+	return rc;
+}
+
+/* The write error that stopped the stage, or one for a misuse. */
+static int
+stopped(const struct ingest *in, struct err *e)
+{
+	if (in->w == NULL)
+		return err_set(e, "ingest: not started");
+	*e = in->werr;
+	return -1;
+}
+
+int
+ingest_manifest(struct ingest *in, struct err *e)
+{
+	struct err why;
+	int rc;
+
+	if (in->w == NULL || in->failed)
+		return stopped(in, e);
+	if (in->csv == NULL)
+		return 0;
+	while (!in->failed && (rc = csv_read(in->csv, &why)) != 0) {
+		if (rc == -2) {
+			*e = why;
+			return -2;
+		}
+		ingest_row(in, rc < 0, rc < 0 ? why.msg : NULL);
+	}
+	return in->failed ? stopped(in, e) : 0;
+}
+
+int
+ingest_path(struct ingest *in, const char *path, struct err *e)
+{
+	if (in->w == NULL || in->failed)
+		return stopped(in, e);
+	ingest_walk(path, ingest_file, in);
+	return in->failed ? stopped(in, e) : 0;
+}
+
+void
+ingest_stats(const struct ingest *in, struct ingest_stats *st)
+{
+	st->inputs = in->inputs;
+	st->rejected = in->rejected;
 }

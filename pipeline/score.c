@@ -2,7 +2,8 @@
  * score.c: applying a rubric to one call (metrics, transcript phrases,
  * read-backs, outcome fields and manual marks), with evidence for every
  * point in the items JSON; the marks CSV; and the plain-words score sheet
- * read back from a scored record's items JSON.
+ * read back from a scored record's items JSON; and the stage over record
+ * streams (score_stream_*) and the score sheets of a scored stream.
  */
 #include "callqa/score.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "callqa/csv.h"
+#include "callqa/record.h"
 #include "callqa/textnorm.h"
 #include "callqa/transcript.h"
 
@@ -1198,4 +1200,290 @@ score_explain(score_get_fn get, void *arg, const struct rubric *rb,
 	}
 	jv_free(arr);
 	return 0;
+}
+
+/* ---- the stage over record streams ---- */
+
+struct score_stream {
+	FILE *out;
+	const struct rubric *rb;
+	const struct marks *mk;
+	score_warn_fn *warn;
+	void *arg;
+	struct record_writer *w; /* made from the first input with a header */
+	struct strbuf header;	 /* that input's column names, TAB-ended */
+	long inputs;
+};
+
+static const char *
+get_rec(void *arg, const char *col)
+{
+	return record_get_by_name(arg, col);
+}
+
+static void
+warn_lines(struct score_stream *s, struct strbuf *w)
+{
+	char *p = w->buf, *nl;
+
+	if (s->warn == NULL)
+		return;
+	while (*p && (nl = strchr(p, '\n')) != NULL) {
+		*nl = '\0';
+		s->warn(p, s->arg);
+		*nl = '\n';
+		p = nl + 1;
+	}
+}
+
+struct score_stream *
+score_stream_new(FILE *out, const struct rubric *rb, const struct marks *mk,
+		 score_warn_fn *warn, void *arg)
+{
+	struct score_stream *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->out = out;
+	s->rb = rb;
+	s->mk = mk;
+	s->warn = warn;
+	s->arg = arg;
+	strbuf_init(&s->header);
+	return s;
+}
+
+void
+score_stream_free(struct score_stream *s)
+{
+	if (s == NULL)
+		return;
+	record_writer_free(s->w);
+	strbuf_release(&s->header);
+	free(s);
+}
+
+/* The writer: the input's columns, then the rubric's. */
+static struct record_writer *
+stream_writer(const struct score_stream *s, const struct record_reader *r)
+{
+	const struct rubric *rb = s->rb;
+	struct record_writer *w = NULL;
+	const char **add;
+	int i, nadd = 0, nsec = 0;
+
+	add = calloc(rb->nsections + 8, sizeof(*add));
+	if (add == NULL)
+		return NULL;
+	add[nadd++] = "rubric";
+	add[nadd++] = "rubric_version";
+	add[nadd++] = "score";
+	for (i = 0; i < (int)rb->nsections; i++, nsec++) {
+		size_t n = strlen(rb->sections[i].id) + 7;
+		char *c = malloc(n);
+
+		if (c == NULL)
+			goto out;
+		snprintf(c, n, "score_%s", rb->sections[i].id);
+		add[nadd++] = c;
+	}
+	add[nadd++] = "critical_fail";
+	add[nadd++] = "eligible";
+	add[nadd++] = "ineligible_reason";
+	add[nadd++] = "items";
+	w = record_writer_new(s->out, r, add, nadd);
+out:
+	for (i = 3; i < 3 + nsec; i++)
+		free((char *)add[i]);
+	free(add);
+	return w;
+}
+
+/* Check the input's columns against the first input's. */
+static int
+same_columns(struct score_stream *s, const struct record_reader *r,
+	     const char *name, struct err *e)
+{
+	struct strbuf h = STRBUF_INIT;
+	int i, rc = 0;
+
+	for (i = 0; i < record_reader_ncols(r); i++)
+		strbuf_addf(&h, "%s\t", record_reader_colname(r, i));
+	if (s->header.len == 0)
+		strbuf_adds(&s->header, h.buf);
+	else if (strcmp(s->header.buf, h.buf) != 0)
+		rc = err_set(e, "%s: columns differ from the first input's",
+			     name);
+	strbuf_release(&h);
+	return rc;
+}
+
+/* Write the score columns of a scored call. */
+static void
+set_result(struct score_stream *s, const struct score_result *res,
+	   const int *c)
+{
+	struct record_writer *w = s->w;
+	size_t i;
+
+	record_set(w, c[0], s->rb->name);
+	record_set(w, c[1], s->rb->version);
+	record_set_num(w, c[2], res->score, 1);
+	for (i = 0; i < s->rb->nsections; i++)
+		record_set_num(w, c[7 + i], res->section[i], 1);
+	record_set(w, c[3], res->critical_fail ? "t" : "f");
+	record_set(w, c[4], res->eligible ? "t" : "f");
+	record_set(w, c[5], res->eligible ? NULL : res->ineligible_reason);
+	record_set(w, c[6], res->items.buf);
+}
+
+int
+score_stream_input(struct score_stream *s, FILE *in, const char *name,
+		   struct err *e)
+{
+	static const char *const fixed[] = { "rubric",	 "rubric_version",
+					     "score",	 "critical_fail",
+					     "eligible", "ineligible_reason",
+					     "items" };
+	const struct rubric *rb = s->rb;
+	struct record_reader *r;
+	struct score_result res;
+	struct err why;
+	char line[2048];
+	int rc, c_status, *c = NULL, rval = 0;
+	size_t i;
+
+	if ((r = record_reader_new(in, name, &why)) == NULL) {
+		if (strstr(why.msg, ": empty input: no header line"))
+			return 0;
+		*e = why;
+		return -1;
+	}
+	if (same_columns(s, r, name, e) < 0) {
+		record_reader_free(r);
+		return -1;
+	}
+	if (s->w == NULL && (s->w = stream_writer(s, r)) == NULL) {
+		record_reader_free(r);
+		return err_set(e, "out of memory");
+	}
+	/* c[0..6]: the fixed columns, c[7..]: score_<section>. */
+	c = calloc(7 + rb->nsections, sizeof(*c));
+	if (c == NULL) {
+		record_reader_free(r);
+		return err_set(e, "out of memory");
+	}
+	for (i = 0; i < 7; i++)
+		c[i] = record_writer_col(s->w, fixed[i]);
+	for (i = 0; i < rb->nsections; i++) {
+		char col[128];
+
+		snprintf(col, sizeof(col), "score_%s", rb->sections[i].id);
+		c[7 + i] = record_writer_col(s->w, col);
+	}
+	c_status = record_writer_col(s->w, "status");
+	score_result_init(&res, rb);
+	while ((rc = record_read(r, &why)) != 0) {
+		const char *status;
+
+		if (rc == -2) {
+			*e = why;
+			rval = -1;
+			break;
+		}
+		record_writer_copy(s->w, r);
+		s->inputs++;
+		status = record_get_by_name(r, "status");
+		if (rc == -1) {
+			if (s->warn)
+				s->warn(why.msg, s->arg);
+			record_reject(s->w, "score", "%s", why.msg);
+		} else if (record_status_ok(status)) {
+			if (score_call(rb, get_rec, r, s->mk, &res, &why) < 0) {
+				snprintf(line, sizeof(line), "%s:%ld: %s", name,
+					 record_reader_lineno(r), why.msg);
+				if (s->warn)
+					s->warn(line, s->arg);
+				record_reject(s->w, "score", "%s", why.msg);
+			} else {
+				warn_lines(s, &res.warnings);
+				set_result(s, &res, c);
+				if (c_status >= 0 && status == NULL)
+					record_set(s->w, c_status, "ok");
+			}
+		}
+		if (record_write(s->w, e) < 0) {
+			rval = -1;
+			break;
+		}
+	}
+	score_result_release(&res);
+	free(c);
+	record_reader_free(r);
+	return rval;
+}
+
+int
+score_stream_end(struct score_stream *s, struct err *e)
+{
+	if (s->w == NULL)
+		return 0;
+	return record_writer_flush_header(s->w, e);
+}
+
+void
+score_stream_stats(const struct score_stream *s, struct score_stats *st)
+{
+	st->inputs = s->inputs;
+}
+
+int
+score_explain_stream(FILE *in, const char *name, FILE *out,
+		     const char *call_id, const struct rubric *rb,
+		     score_explain_fn *bad, void *arg, long *found,
+		     struct err *e)
+{
+	struct record_reader *r;
+	const char **secs;
+	struct err why;
+	char line[2048];
+	int rc, i, rval = 0;
+	size_t nsecs = 0;
+
+	if ((r = record_reader_new(in, name, &why)) == NULL) {
+		if (strstr(why.msg, ": empty input: no header line"))
+			return 0;
+		*e = why;
+		return -1;
+	}
+	secs = calloc((size_t)record_reader_ncols(r) + 1, sizeof(*secs));
+	for (i = 0; secs && i < record_reader_ncols(r); i++)
+		if (strncmp(record_reader_colname(r, i), "score_", 6) == 0)
+			secs[nsecs++] = record_reader_colname(r, i);
+	while ((rc = record_read(r, &why)) != 0) {
+		struct strbuf sheet = STRBUF_INIT;
+		const char *id;
+
+		if (rc == -2) {
+			*e = why;
+			rval = -1;
+			break;
+		}
+		id = record_get_by_name(r, "call_id");
+		if (id == NULL || strcmp(id, call_id) != 0)
+			continue;
+		++*found;
+		if (score_explain(get_rec, r, rb, secs, nsecs, &sheet, &why) <
+			    0 &&
+		    bad) {
+			snprintf(line, sizeof(line), "%s:%ld: %s", name,
+				 record_reader_lineno(r), why.msg);
+			bad(line, arg);
+		}
+		fputs(sheet.buf, out);
+		strbuf_release(&sheet);
+	}
+	free(secs);
+	record_reader_free(r);
+	return rval;
 }

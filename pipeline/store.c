@@ -8,6 +8,7 @@
  * values: values travel through COPY or as parameters.
  */
 #include "callqa/store.h"
+#include "callqa/progress.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -202,6 +203,15 @@ exec_ok(PGconn *conn, const char *sql, int n, const char *const *params,
 		r = pg_fail(e, res, conn, what);
 	PQclear(res);
 	return r;
+}
+
+/* The call's duration for the progress line (0 when unknown). */
+static double
+audio_seconds(const struct record_reader *r)
+{
+	const char *v = record_get_by_name(r, "duration_s");
+
+	return v ? atof(v) : 0;
 }
 
 /* Append v to the COPY line, making it valid UTF-8 first if need be. */
@@ -838,6 +848,7 @@ store_load(struct db *db, FILE *fp, const char *name,
 		}
 		ld.lineno = record_reader_lineno(ld.r);
 		stage_row(&ld, rc < 0 ? re.msg : NULL);
+		progress_step(o->progress, audio_seconds(ld.r));
 		if (ld.copy.len >= 256 * 1024 && flush_copy(&ld, e) < 0)
 			goto out;
 	}

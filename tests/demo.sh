@@ -37,6 +37,9 @@ done
 echo "== the board for $MONTH"
 callqa rank --month "$MONTH" | tee "$OUT/board.txt"
 
+echo "== post ladder recommendations for 2026Q4 (proposals for HR to approve)"
+callqa rank --ladder --period 2026Q4 | cut -c1-150
+
 echo "== the generator made these the best and the worst of each team:"
 awk -F '\t' 'NR > 1 && $5 != "" { print $2, $5, $1 }' "$OUT/calls/agents.tsv" |
 	sort >"$OUT/expected.txt"

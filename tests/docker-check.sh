@@ -108,8 +108,14 @@ if [ -x build/callgen ] && [ "${DOCKER_CHECK_BATCH:-1}" = 1 ]; then
 	build/callgen month --out "$root/calls" --agents 2 --month 2026-10 \
 		--days 1 --calls-per-day 2 --seed 3 >/dev/null
 	chown -R "$(chroot "$root" id -u "$user"):0" "$root/calls"
+	# A throwaway cluster of the check's own, whose socket the image's
+	# unprivileged user may reach.
+	export CALLQA_VAR=$W/var
+	bin/callqa db start >/dev/null
+	trap 'bin/callqa db stop >/dev/null 2>&1; cleanup' EXIT INT TERM
+	chmod 755 "$CALLQA_VAR/run"
 	db=$(bin/callqa db url)
-	sock=$(echo "$db" | sed -n 's/.*host=\([^ ]*\).*/\1/p')
+	sock=$(echo "$db" | sed -n "s/.*host='\{0,1\}\([^ ']*\).*/\1/p")
 	mkdir -p "$root$sock" && mount --bind "$sock" "$root$sock" && MOUNTED="$root$sock $MOUNTED"
 	rc=0
 	run callqa nightly -q -d "$db" -b DOCKERCHECK /calls || rc=$?

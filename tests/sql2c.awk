@@ -1,7 +1,13 @@
 # sql2c.awk: turn the schema migrations pipeline/sql/NNN_name.sql into C
 # string constants, so that the programs carry their schema with them.
-function esc(s) {
-	gsub(/\\/, "\\\\", s)
+function esc(s,    n, part, i, out) {
+	# Backslashes doubled by split and join: gsub's replacement text
+	# treats backslashes differently in mawk (Debian's awk) and gawk.
+	n = split(s, part, "\\")
+	out = part[1]
+	for (i = 2; i <= n; i++)
+		out = out "\\\\" part[i]
+	s = out
 	gsub(/"/, "\\\"", s)
 	gsub(/\t/, "\\t", s)
 	return s

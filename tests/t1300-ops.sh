@@ -32,6 +32,13 @@ is "$(grep -c 'calls,' $TMP/short.err)" 0 "log: a short run prints no progress"
 callqa-measure -q <$TMP/in.tsv >/dev/null 2>$TMP/q.err
 is "$(cat $TMP/q.err)" "" "-q: nothing"
 
+# callqa nightly on a terminal: the store's line only (it moves with the
+# whole pipeline), against the inputs callqa nightly counted.
+CALLQA_PROGRESS_INTERVAL=0 script -qec "$CALLQA_BIN/callqa nightly -b OPS1 $D" /dev/null >$TMP/n.out </dev/null
+tr '\r' '\n' <$TMP/n.out | grep -a 'calls, ' >$TMP/n.lines
+like "$(tail -1 $TMP/n.lines)" "^callqa-store: 5/5 calls, 0\.0 h audio" "nightly on a terminal: the store's progress of the counted inputs"
+is "$(grep -c '^callqa-measure\|^callqa-score\|^callqa-ingest' $TMP/n.lines)" 0 "and no other stage's"
+
 # The nightly summary.
 run_cmd 3 callqa nightly -b OPS1 $D
 like "$(cat $ERR)" "batch OPS1: 5 inputs, 4 stored, 1 rejected; 0\.02 h of audio in [0-9]+ s" "summary: counts, hours, wall time"

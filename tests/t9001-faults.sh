@@ -64,6 +64,22 @@ tail -n +2 $TMP/2.tsv >$TMP/noheader.tsv
 run_cmd 1 callqa-score -r "$RUBRIC" <$TMP/noheader.tsv
 like "$(cat $ERR)" "header" "a stream without a header is refused with a reason"
 
+# Bounded memory: a 4-hour call needs no more memory than a 10-minute one
+# (peak resident size from /usr/bin/time, within 8 MiB).
+mkdir -p $TMP/long
+"$CALLQA_BUILD/mkwav" -c 1 -f ulaw -s 600 -g noise $TMP/long/A01_20261005T090000_L10M.wav
+"$CALLQA_BUILD/mkwav" -c 1 -f ulaw -s 14400 -g noise $TMP/long/A01_20261005T100000_L4H.wav
+callqa-ingest -q -b L $TMP/long >$TMP/long.tsv
+for id in L10M L4H; do
+	{ head -1 $TMP/long.tsv; awk -F '\t' -v id=$id '$1 == id' $TMP/long.tsv; } >$TMP/$id.tsv
+	/usr/bin/time -f %M -o $TMP/$id.rss callqa-measure -q <$TMP/$id.tsv >$TMP/$id.out
+done
+is "$(col duration_s <$TMP/L4H.out)" "14400.000" "the 4-hour call is measured"
+rss10=$(cat $TMP/L10M.rss)
+rss4h=$(cat $TMP/L4H.rss)
+check "peak memory 4 h: $rss4h KiB, 10 min: $rss10 KiB (within 8 MiB)" test $((rss4h - rss10)) -lt 8192
+rm -rf $TMP/long
+
 # The database down at the start: exit 1, nothing stored, the reason said.
 CALLQA_DB="host=$TMP/nowhere dbname=callqa" run_cmd 1 callqa-store <$TMP/3.tsv
 like "$(cat $ERR)" "$TMP/nowhere" "the store says which database it could not reach"

@@ -1,12 +1,24 @@
 /*
- * ingest.h: finding recordings and their metadata.  Metadata comes from a
- * manifest CSV or from the file name AGENT_YYYYMMDDTHHMMSS_CALLID.ext.
+ * ingest.h: finding recordings and their metadata, and the ingest stage
+ * that turns them into records.  Metadata comes from a manifest CSV or
+ * from the file name AGENT_YYYYMMDDTHHMMSS_CALLID.ext.
+ *
+ * The stage, as callqa-ingest runs it:
+ *
+ *	struct ingest_opts o = { "B1", "manifest.csv", 0, 0, warn, NULL };
+ *	in = ingest_new(&o, &e);		(NULL: bad manifest)
+ *	ingest_start(in, stdout, &e);		(writes the header)
+ *	ingest_manifest(in, &e);		(every manifest row)
+ *	ingest_path(in, "/data/calls", &e);	(every recording under it)
+ *	ingest_stats(in, &st);
+ *	ingest_free(in);
  */
 #ifndef CALLQA_INGEST_H
 #define CALLQA_INGEST_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "callqa/callqa.h"
 
@@ -78,5 +90,71 @@ char *ingest_abspath(const char *path, const char *base_dir);
 struct audio_info;
 int ingest_check_audio(const char *path, const struct audio_info *info,
 		       struct err *e);
+
+/*
+ * The ingest stage.  Records have the columns call_id, agent_id,
+ * started_at, audio, team, post, agent_channel, transcript, then the
+ * manifest's other columns in their order, then batch_id, audio_format,
+ * sample_rate, channels, duration_s and status.  A call that cannot be
+ * ingested (bad manifest row, bad file name, unreadable or unsuitable
+ * audio, a call_id already seen in the batch) is written as a reject
+ * "rejected:ingest:<reason>", never dropped.
+ */
+struct ingest; /* opaque */
+
+/* Called for each reject, with its reason (borrowed: valid during the
+ * call), e.g. "m.csv:3: no agent_id". */
+typedef void ingest_warn_fn(const char *why, void *arg);
+
+struct ingest_opts {
+	const char *batch;    /* batch_id of every record (required) */
+	const char *manifest; /* manifest CSV, "-" for stdin; NULL: none */
+	unsigned shard_k;     /* keep only the calls of shard k ... */
+	unsigned shard_n;     /* ... of n (ingest_shard); n == 0: all */
+	ingest_warn_fn *warn; /* or NULL */
+	void *arg;	      /* passed to warn */
+};
+
+struct ingest_stats {
+	long inputs;   /* records written */
+	long rejected; /* of which rejects */
+};
+
+/*
+ * Open the stage: the manifest (if any) is opened and its header read, and
+ * the record columns are planned.  The strings of o are borrowed and must
+ * outlive the ingest.  NULL (e set) when the manifest cannot be opened or
+ * its header is unusable (a missing required column, an extra column name
+ * that is not a plain identifier), or when out of memory.
+ */
+struct ingest *ingest_new(const struct ingest_opts *o, struct err *e);
+/* Close the manifest (unless it is stdin) and free; NULL does nothing. */
+void ingest_free(struct ingest *in);
+
+/*
+ * Start writing records to out (borrowed, must outlive the ingest): the
+ * header line is written now, so that an empty batch still has one.
+ * -1 (e set) on a write error or when out of memory.
+ */
+int ingest_start(struct ingest *in, FILE *out, struct err *e);
+
+/*
+ * Write a record for every manifest row in the shard (nothing without a
+ * manifest).  Audio paths and transcripts are taken relative to the
+ * manifest's directory.  Returns 0 when the manifest was read to its end,
+ * -1 (e set) on a write error (the stage stops; the records before it
+ * were written and counted), -2 (e set) on a read error of the manifest.
+ */
+int ingest_manifest(struct ingest *in, struct err *e);
+
+/*
+ * Write a record for every recording under path in the shard
+ * (ingest_walk), with metadata from the file names and the transcript
+ * found beside it (ingest_sidecar).  0, or -1 (e set) on a write error.
+ */
+int ingest_path(struct ingest *in, const char *path, struct err *e);
+
+/* The counts so far. */
+void ingest_stats(const struct ingest *in, struct ingest_stats *st);
 
 #endif

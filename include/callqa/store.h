@@ -28,6 +28,7 @@
 #include "callqa/callqa.h"
 
 struct db;
+struct progress;
 
 struct store_opts {
 	const char *batch;	 /* batch_id for records without one */
@@ -42,6 +43,7 @@ struct store_opts {
 	 * stream's counts, in the same transaction as its calls.
 	 */
 	int shard, shards;
+	struct progress *progress; /* stepped per record read, or NULL */
 };
 
 struct store_count {
