@@ -1,10 +1,10 @@
--- 004_month_queries.sql: the manager board and the HR export of a month
+-- 025_month_queries.sql: the manager board and the HR export of a month
 -- at volume (make bench: tests/bench-db.sh, 10 million calls of 2000 agents
 -- over 24 months generated in SQL, 410959 calls in the month asked; times
 -- in seconds, first and second run, on 2 shared cores, PostgreSQL 15 with
 -- callqa db's defaults: shared_buffers 128MB, work_mem 4MB).
 --
---                                         001-003       004 (+ rank.c)
+--                                         before        025 (+ rank.c)
 --   callqa-rank --month (board, ledger)   42.7 / 21.9   see make bench
 --   callqa-rank --week                    30.1 / 17.5
 --   hr_agent_month WHERE month = ...       9.6 / 11.5
@@ -36,6 +36,8 @@ CREATE INDEX calls_started_at ON calls (started_at)
 CREATE INDEX scores_call_cover ON scores (call_id)
 	INCLUDE (eligible, score, scored_at, rubric_version);
 
+-- hr_agent_month as 020_report.sql defines it (each call counted once, by
+-- its latest score), month by month.
 CREATE OR REPLACE VIEW hr_agent_month AS
 	SELECT m.agent_id, a.post, a.team, to_char(mo.month, 'YYYY-MM') AS month,
 	       m.scored_calls, m.mean_score,
@@ -48,10 +50,17 @@ CREATE OR REPLACE VIEW hr_agent_month AS
 	      FROM calls) mo
 	     CROSS JOIN LATERAL
 	     (SELECT c.agent_id,
-		     count(*) FILTER (WHERE s.eligible) AS scored_calls,
+		     count(*) FILTER (WHERE s.eligible
+				      AND s.score IS NOT NULL)
+			     AS scored_calls,
 		     round(avg(s.score) FILTER (WHERE s.eligible), 2)
 			     AS mean_score
-	      FROM calls c JOIN scores s USING (call_id)
+	      FROM calls c
+		   JOIN LATERAL (SELECT s2.eligible, s2.score FROM scores s2
+				 WHERE s2.call_id = c.call_id
+				 ORDER BY s2.scored_at DESC,
+					  s2.rubric_version
+				 LIMIT 1) s ON true
 	      WHERE c.started_at >= mo.month::timestamptz
 		AND c.started_at < (mo.month + interval '1 month')::timestamptz
 	      GROUP BY c.agent_id) m
