@@ -722,96 +722,43 @@ use_role(PGconn *conn, const char *role, struct err *e)
 }
 
 /*
- * The ladder's decisions for the month or its quarter, when the table
- * exists and the session may read it: columns agent_id, status and the
- * first of recommendation, action, decision, move; period when present.
+ * The ladder's recommendations (migration 010, view hr_ladder) for the
+ * month, its quarter or its year, the latest per agent, when the session
+ * may read the view: agent_id, status, and "promote 96126 -> 114".
  */
 static int
 load_ladder(struct report *r, PGconn *conn, struct err *e)
 {
-	static const char *const rec_cols[] = { "recommendation", "action",
-						"decision", "move", NULL };
-	const char *rec = NULL, *order = NULL;
-	int has_agent = 0, has_status = 0, has_period = 0, recs = 0, i, j, y, m;
-	struct strbuf sql = STRBUF_INIT;
 	char quarter[32], periods[96];
 	const char *pp = periods;
 	PGresult *res;
+	int y = 1, m = 1;
 
 	res = query(conn,
-		    "SELECT CASE WHEN to_regclass('ladder_decisions') IS NULL "
-		    "THEN 0 WHEN has_table_privilege(to_regclass("
-		    "'ladder_decisions'), 'SELECT') THEN 1 ELSE -1 END",
-		    0, NULL, "ladder_decisions", e);
+		    "SELECT CASE WHEN to_regclass('hr_ladder') IS NULL "
+		    "THEN 0 WHEN has_table_privilege(to_regclass('hr_ladder'), "
+		    "'SELECT') THEN 1 ELSE -1 END",
+		    0, NULL, "hr_ladder", e);
 	if (res == NULL)
 		return -1;
 	r->ladder_state = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (r->ladder_state <= 0)
 		return 0;
-	res = query(conn,
-		    "SELECT attname FROM pg_attribute WHERE attrelid = "
-		    "to_regclass('ladder_decisions') AND attnum > 0 AND NOT "
-		    "attisdropped",
-		    0, NULL, "ladder_decisions columns", e);
-	if (res == NULL)
-		return -1;
-	for (i = 0; i < PQntuples(res); i++) {
-		const char *c = PQgetvalue(res, i, 0);
-
-		has_agent |= strcmp(c, "agent_id") == 0;
-		has_status |= strcmp(c, "status") == 0;
-		has_period |= strcmp(c, "period") == 0;
-		for (j = 0; rec_cols[j]; j++)
-			if (strcmp(c, rec_cols[j]) == 0)
-				recs |= 1 << j;
-		if (strcmp(c, "decided_at") == 0 ||
-		    strcmp(c, "created_at") == 0)
-			order = order ? order : strcmp(c, "decided_at") == 0
-							? "decided_at"
-							: "created_at";
-		else if (strcmp(c, "id") == 0 && order == NULL)
-			order = "id";
-	}
-	PQclear(res);
-	for (j = 0; rec_cols[j] && rec == NULL; j++)
-		if (recs & (1 << j))
-			rec = rec_cols[j];
-	if (!has_agent) {
-		r->ladder_state = -1;
-		return 0;
-	}
-	/* Identifiers only from the fixed lists above; values are params. */
-	strbuf_addf(&sql, "SELECT DISTINCT ON (agent_id::text COLLATE \"C\") "
-			  "agent_id::text, %s, "
-			  "%s FROM ladder_decisions",
-		    has_status ? "coalesce(status::text, '')" : "''",
-		    rec ? (strcmp(rec, "recommendation") == 0
-			       ? "coalesce(recommendation::text, '')"
-		       : strcmp(rec, "action") == 0
-			       ? "coalesce(action::text, '')"
-		       : strcmp(rec, "decision") == 0
-			       ? "coalesce(decision::text, '')"
-			       : "coalesce(move::text, '')")
-			: "''");
-	y = m = 1;
 	sscanf(r->month, "%4d-%2d", &y, &m);
 	y = y < 0 ? 0 : y > 9999 ? 9999 : y;
 	m = m < 1 ? 1 : m > 12 ? 12 : m;
 	snprintf(quarter, sizeof(quarter), "%04dQ%d", y, (m - 1) / 3 + 1);
 	snprintf(periods, sizeof(periods), "{%s,%s,%04d}", r->month, quarter,
 		 y);
-	if (has_period)
-		strbuf_adds(&sql, " WHERE period::text = ANY ($1::text[])");
-	strbuf_adds(&sql, " ORDER BY agent_id::text COLLATE \"C\"");
-	if (order)
-		strbuf_addf(&sql, ", %s DESC",
-			    strcmp(order, "id") == 0	     ? "id"
-			    : strcmp(order, "decided_at") == 0 ? "decided_at"
-							       : "created_at");
-	r->ladder = query(conn, sql.buf, has_period ? 1 : 0,
-			  has_period ? &pp : NULL, "ladder_decisions", e);
-	strbuf_release(&sql);
+	r->ladder = query(conn,
+			  "SELECT DISTINCT ON (agent_id COLLATE \"C\") "
+			  "agent_id, status, CASE WHEN action = 'stay' THEN "
+			  "'stay' ELSE action || ' ' || from_post || ' -> ' || "
+			  "coalesce(to_post, '?') END FROM hr_ladder "
+			  "WHERE period = ANY ($1::text[]) ORDER BY agent_id "
+			  "COLLATE \"C\", computed_at DESC",
+			  1, &pp, "hr_ladder", e);
 	return r->ladder ? 0 : -1;
 }
 

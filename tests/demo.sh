@@ -37,6 +37,11 @@ done
 echo "== the board for $MONTH"
 callqa rank --month "$MONTH" | tee "$OUT/board.txt"
 
+echo "== the board for managers (callqa report; also --format html|md|csv, --lang zh, --hr)"
+callqa report --month "$MONTH" --examples 2
+callqa report --month "$MONTH" --format html -o "$OUT/board-$MONTH.html"
+echo "   (self-contained page with charts: $OUT/board-$MONTH.html)"
+
 echo "== post ladder recommendations for 2026Q4 (proposals for HR to approve)"
 callqa rank --ladder --period 2026Q4 | cut -c1-150
 

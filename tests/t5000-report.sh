@@ -189,20 +189,30 @@ run_cmd 0 $R --hr --format csv
 tr -d '\r' <"$OUT" >"$TMP/hr.csv"
 is "$(head -n 1 "$TMP/hr.csv")" "agent_id,post,team,period,scored_calls,mean_score,ledger_points,ladder_status,ladder_recommendation" "HR CSV header"
 is "$(awk 'NR > 1' "$TMP/hr.csv" | wc -l)" 6 "HR CSV: one row per agent of October"
-is "$(grep '^A1,' "$TMP/hr.csv")" "A1,96126,north,2026-10,4,93.00,5,," "HR row of A1: no ladder table yet"
+is "$(grep '^A1,' "$TMP/hr.csv")" "A1,96126,north,2026-10,4,93.00,5,," "HR row of A1: no ladder recommendation yet"
 is "$(grep '^A3,' "$TMP/hr.csv")" "A3,96126,north,2026-10,4,45.00,-5,," "HR row of A3"
 is "$(grep '^B3,' "$TMP/hr.csv")" "B3,96126,south,2026-10,2,99.00,0,," "HR row of B3"
-sql "CREATE TABLE ladder_decisions (id serial PRIMARY KEY, period text, agent_id text, status text, recommendation text);
-     INSERT INTO ladder_decisions (period, agent_id, status, recommendation) VALUES
-       ('2026Q4', 'A1', 'proposed', 'promote 96126 -> 114'),
-       ('2026Q4', 'A3', 'proposed', 'move down'),
-       ('2026Q4', 'A3', 'rejected', 'move down'),
-       ('2026Q3', 'B1', 'approved', 'promote');
-     GRANT SELECT ON ladder_decisions TO callqa_hr" >/dev/null
+# Ladder recommendations as callqa-ladder stores them (a run, then one
+# row per agent and period; a decided row names who decided).
+sql "WITH r AS (INSERT INTO ladder_runs (period, period_start, period_end,
+       policy_sha, policy, agents, kept) VALUES ('2026Q4', '2026-10-01',
+       '2027-01-01', 'x', '{}', 2, 0) RETURNING run_id),
+     q AS (INSERT INTO ladder_runs (period, period_start, period_end,
+       policy_sha, policy, agents, kept) VALUES ('2026Q3', '2026-07-01',
+       '2026-10-01', 'x', '{}', 1, 0) RETURNING run_id)
+     INSERT INTO ladder_decisions (period, agent_id, run_id, from_post,
+       to_post, action, considered, scored_calls, calls, ledger_points,
+       evidence, status, decided_by, decided_at)
+     SELECT '2026Q4', 'A1', run_id, '96126', '114', 'promote', true, 4, 4, 5,
+       '{}'::jsonb, 'proposed', NULL::text, NULL::timestamptz FROM r
+     UNION ALL SELECT '2026Q4', 'A3', run_id, '96126', '114', 'promote', true,
+       4, 4, -5, '{}'::jsonb, 'rejected', 'Wang Fang', now() FROM r
+     UNION ALL SELECT '2026Q3', 'B1', run_id, '96126', '114', 'promote', true,
+       3, 3, 5, '{}'::jsonb, 'approved', 'Wang Fang', now() FROM q"
 run_cmd 0 $R --hr --format csv
 tr -d '\r' <"$OUT" >"$TMP/hr.csv"
 is "$(grep '^A1,' "$TMP/hr.csv")" "A1,96126,north,2026-10,4,93.00,5,proposed,promote 96126 -> 114" "HR: the ladder's recommendation of 2026Q4"
-is "$(grep '^A3,' "$TMP/hr.csv")" "A3,96126,north,2026-10,4,45.00,-5,rejected,move down" "HR: the latest decision"
+is "$(grep '^A3,' "$TMP/hr.csv")" "A3,96126,north,2026-10,4,45.00,-5,rejected,promote 96126 -> 114" "HR: a decided recommendation"
 is "$(grep '^B1,' "$TMP/hr.csv")" "B1,96126,south,2026-10,3,88.00,5,," "HR: another quarter's decision is not this month's"
 run_cmd 0 $R --hr --lang zh
 like "$(grep -m 1 '坐席' "$OUT")" '坐席 +岗位 +班组 +期间 +评分通话数' "HR text in Chinese"

@@ -41,15 +41,6 @@ CREATE OR REPLACE VIEW hr_agent_month AS
 	      GROUP BY 1, 2) m
 	     LEFT JOIN agents a USING (agent_id);
 
--- The ladder's recommendations (migration 010_ladder.sql), when that
--- migration came first: HR reads them.
-DO $$
-BEGIN
-	IF to_regclass('ladder_decisions') IS NOT NULL THEN
-		GRANT SELECT ON ladder_decisions TO callqa_hr;
-	END IF;
-END
-$$;
 
 GRANT SELECT ON manager_board, manager_calls TO callqa_manager;
 GRANT SELECT ON hr_ledger, hr_agent_month TO callqa_hr;
