@@ -866,7 +866,8 @@ store_load(struct db *db, FILE *fp, const char *name,
 	PQclear(pr);
 	pr = NULL;
 	/* The planner's view of the stage (joins with calls at volume). */
-	if (exec_ok(ld.conn, "ANALYZE stage", 0, NULL, "store", e) < 0)
+	if (exec_ok(ld.conn, "ANALYZE stage (call_id, batch_id, agent_id, "
+		    "reject_reason)", 0, NULL, "store", e) < 0)
 		goto out;
 	/* One store at a time from here: the duplicate checks need it. */
 	if (exec_ok(ld.conn, "SELECT pg_advisory_xact_lock(7170317002)", 0,
