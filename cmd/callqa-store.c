@@ -20,7 +20,9 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: callqa-store [-qv] [--db CONNINFO] [-b batch] "
-		"[-k col,...] [-s spool] [file]\n"
+		"[-k col,...] [-s spool] [--shard K/N] [file]\n"
+		"       callqa-store [-q] [--db CONNINFO] --finalise BATCH "
+		"--shards N\n"
 		"  -d, --db CONNINFO  the database (default: $CALLQA_DB, "
 		"libpq's PG* variables, or the private cluster under var/)\n"
 		"  -b, --batch ID     batch_id for records without one\n"
@@ -28,12 +30,18 @@ usage(FILE *fp)
 		"in calls.extra\n"
 		"  -s, --spool FILE   keep a copy of the input in FILE when it "
 		"is not stored (replay: callqa-store FILE)\n"
+		"      --shard K/N    the input is shard K of N of its batch "
+		"(needs -b): recorded in batch_shards with its counts\n"
+		"      --finalise B   check that every shard of batch B is "
+		"stored and print the batch's counts\n"
+		"      --shards N     the number of shards, with --finalise\n"
 		"  -q, --quiet        no warnings\n"
 		"  -v, --verbose      notes too\n"
 		"  -h, --help         this help\n"
 		"      --version      print the version\n"
 		"Exit status: 0 all stored, 3 stored with rejects, 1 stopped by "
-		"an error (nothing stored), 2 usage.\n");
+		"an error (nothing stored) or, with --finalise, shards "
+		"missing, 2 usage.\n");
 }
 
 static void
@@ -41,6 +49,55 @@ warn_cb(void *arg, const char *m)
 {
 	(void)arg;
 	msg_warn("%s", m);
+}
+
+/* Parse "K/N" (0 <= K < N <= 100000); 0 or -1. */
+static int
+parse_shard(const char *s, int *k, int *n)
+{
+	char *end;
+	long a, b;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	a = strtol(s, &end, 10);
+	if (*end != '/' || end[1] < '0' || end[1] > '9')
+		return -1;
+	b = strtol(end + 1, &end, 10);
+	if (*end != '\0' || b < 1 || b > 100000 || a >= b)
+		return -1;
+	*k = (int)a;
+	*n = (int)b;
+	return 0;
+}
+
+/* --finalise: 0 or 3 when every shard is stored, 1 when not (or error). */
+static int
+finalise(struct db *db, const char *batch, int shards)
+{
+	struct store_shards st;
+	struct err e;
+	int rval;
+
+	if (store_finalise(db, batch, shards, &st, &e) < 0) {
+		msg_error("%s", e.msg);
+		return 1;
+	}
+	fprintf(stderr,
+		"callqa-store: batch %s: %ld inputs, %ld stored, %ld rejected "
+		"(%d of %d shards)\n",
+		batch, st.inputs, st.stored, st.rejected, st.found, shards);
+	if (st.missing) {
+		msg_error("batch %s is not complete: shard%s %s of %d not "
+			  "stored",
+			  batch, strchr(st.missing, ',') ? "s" : "",
+			  st.missing, shards);
+		rval = 1;
+	} else {
+		rval = st.rejected > 0 ? 3 : 0;
+	}
+	store_shards_release(&st);
+	return rval;
 }
 
 /* Split "a,b,c" into keep[] (pointers into s, which is modified). */
@@ -84,11 +141,18 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "finalise", required_argument, NULL, 'F' },
+		{ "shards", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store_opts o = { 0 };
 	struct store_result res = { 0 };
 	const char *opt_db = NULL, *name = "-", *spool = NULL;
+	const char *final = NULL;
+	int shards = 0;
+	char *end;
+	long lv;
 	struct store_spool *sp = NULL;
 	const char **keep = NULL;
 	char *keepbuf = NULL, *url = NULL;
@@ -122,6 +186,29 @@ main(int argc, char **argv)
 		case 's':
 			spool = optarg;
 			break;
+		case 'S':
+			if (parse_shard(optarg, &o.shard, &o.shards) < 0) {
+				msg_error("--shard: '%s' is not K/N with "
+					  "0 <= K < N",
+					  optarg);
+				rval = 2;
+				goto out;
+			}
+			break;
+		case 'F':
+			final = optarg;
+			break;
+		case 'N':
+			lv = strtol(optarg, &end, 10);
+			shards = lv >= 1 && lv <= 100000 ? (int)lv : 0;
+			if (*end || end == optarg || shards == 0) {
+				msg_error("--shards: '%s' is not a number of "
+					  "shards (1 to 100000)",
+					  optarg);
+				rval = 2;
+				goto out;
+			}
+			break;
 		case 'q':
 			msg_set_level(MSG_QUIET);
 			break;
@@ -144,6 +231,15 @@ main(int argc, char **argv)
 			free(keep);
 			return 2;
 		}
+	}
+	if ((final != NULL) != (shards > 0) ||
+	    (final && (o.shards || spool || argc > optind)) ||
+	    (o.shards && o.batch == NULL)) {
+		msg_error("--finalise goes with --shards (and no input), "
+			  "--shard with -b");
+		usage(stderr);
+		rval = 2;
+		goto out;
 	}
 	if (argc - optind > 1) {
 		usage(stderr);
@@ -170,6 +266,10 @@ main(int argc, char **argv)
 	    db_migrate(db, NULL, &e) < 0 ||
 	    db_use_pipeline_role(db, &e) < 0) {
 		msg_error("%s", e.msg);
+		goto out;
+	}
+	if (final) {
+		rval = finalise(db, final, shards);
 		goto out;
 	}
 	o.progress = progress_new(2, "callqa-store", -1,

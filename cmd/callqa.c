@@ -102,9 +102,9 @@ from_env(const char *opt, const char *var)
 static int
 nightly_slurm(int tasks, const char *dir, int wait, int quiet,
 	      const char *batch, const char *rubric, const char *db,
-	      const char *jobs, const char *src)
+	      const char *jobs, const char *src, const char *store)
 {
-	const char *argv[20], *opts[2] = { NULL, NULL };
+	const char *argv[20], *opts[2] = { NULL, NULL }, *fargv[10];
 	const char *conf = getenv("CALLQA_CONFIG_USED");
 	struct slurm_array a = { 0 };
 	struct strbuf name = STRBUF_INIT, wdir = STRBUF_INIT;
@@ -166,10 +166,17 @@ nightly_slurm(int tasks, const char *dir, int wait, int quiet,
 	a.ok_status = "0 3";
 	a.sbatch_opts = opts;
 	/*
-	 * When callqa-store can close a batch stored in shards, the
-	 * finalising job runs it here: a.final_argv = { store,
-	 * "--finalise", batch, ... } (see the report of issue 8).
+	 * Once every task has ended, the finalising job asks the database
+	 * whether every shard of the batch is stored (batch_shards).
 	 */
+	k = 0;
+	fargv[k++] = store;
+	fargv[k++] = "--finalise", fargv[k++] = batch;
+	fargv[k++] = "--shards", fargv[k++] = "{N}";
+	if (db)
+		fargv[k++] = "--db", fargv[k++] = db;
+	fargv[k] = NULL;
+	a.final_argv = fargv;
 	if (slurm_write(&a, &e) < 0) {
 		msg_error("nightly: %s", e.msg);
 		goto out;
@@ -346,7 +353,7 @@ nightly(int argc, char **argv)
 	char *rubric = NULL;
 	char *ingest = NULL, *measure = NULL, *score = NULL, *store = NULL;
 	char *manifest = NULL;
-	const char *a_ingest[12], *a_measure[12], *a_score[6], *a_store[6];
+	const char *a_ingest[12], *a_measure[12], *a_score[6], *a_store[10];
 	char total[32];
 	long count;
 	const char *const *argvs[4];
@@ -415,7 +422,7 @@ nightly(int argc, char **argv)
 	}
 	if (slurm) {
 		rval = nightly_slurm(slurm, slurm_dir, wait, quiet, batch,
-				     rubric, db, jobs, src);
+				     rubric, db, jobs, src, store);
 		goto out;
 	}
 	if (batch == NULL) {
@@ -499,6 +506,10 @@ nightly(int argc, char **argv)
 		a_store[k++] = "-q";
 	if (db)
 		a_store[k++] = "--db", a_store[k++] = db;
+	/* A shard is recorded as such (the batch is complete with all). */
+	if (shard)
+		a_store[k++] = "-b", a_store[k++] = batch,
+		a_store[k++] = "--shard", a_store[k++] = shard;
 	a_store[k] = NULL;
 	argvs[0] = a_ingest;
 	argvs[1] = a_measure;
@@ -533,7 +544,8 @@ nightly(int argc, char **argv)
 			msg_error("nightly: %s exited with status %d",
 				  argvs[i][0], status[i]);
 	}
-	if ((rval == 0 || rval == 3) && !quiet) {
+	/* A shard's summary is the finalising job's (whole batch). */
+	if ((rval == 0 || rval == 3) && !quiet && !shard) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		summary(db, batch,
 			(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -610,6 +610,12 @@ static const char *const check_sql[] = {
 	"NULL RETURNING s.reject_reason",
 };
 
+/* Whether check_sql[0..2] have nothing to do ("0"), or fails. */
+static const char fast_sql[] =
+	"SELECT count(*) FILTER (WHERE started_at IS NULL), "
+	"count(started_at::timestamptz), count(segments::jsonb), "
+	"count(items::jsonb) FROM stage WHERE reject_reason IS NULL";
+
 static const char batches_sql[] =
 	"INSERT INTO batches (batch_id) SELECT DISTINCT batch_id FROM stage "
 	"WHERE batch_id IS NOT NULL ON CONFLICT (batch_id) DO NOTHING";
@@ -664,6 +670,14 @@ static const char counts_sql[] =
 	"t.batch_id AND (b.inputs, b.stored, b.rejected) IS DISTINCT FROM "
 	"(t.s + t.r, t.s, t.r)";
 
+/* The stream's own counts for its shard of a batch; a re-run replaces. */
+static const char shard_sql[] =
+	"INSERT INTO batch_shards AS t (batch_id, shard, shards, inputs, "
+	"stored, rejected) VALUES ($1, $2::integer, $3::integer, "
+	"$4::integer, $5::integer, $6::integer) ON CONFLICT (batch_id, shard, "
+	"shards) DO UPDATE SET (inputs, stored, rejected, finished) = "
+	"ROW(excluded.inputs, excluded.stored, excluded.rejected, now())";
+
 static const char result_sql[] =
 	"SELECT coalesce(batch_id, ''), count(*), count(*) FILTER (WHERE "
 	"reject_reason IS NULL) FROM stage GROUP BY batch_id ORDER BY 1";
@@ -673,10 +687,31 @@ static int
 run_checks(struct load *ld, struct err *e)
 {
 	const char *name = record_reader_name(ld->r);
-	size_t i;
-	int j;
+	size_t i = 0;
+	int j, fast;
 
-	for (i = 0; i < sizeof(check_sql) / sizeof(check_sql[0]); i++) {
+	/*
+	 * The first three checks try a cast row by row (a subtransaction
+	 * each).  When every value casts in one statement, none of them
+	 * would change a row: skip them.
+	 */
+	if (exec_ok(ld->conn, "SAVEPOINT casts", 0, NULL, "store", e) < 0)
+		return -1;
+	{
+		PGresult *res = PQexec(ld->conn, fast_sql);
+
+		fast = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		       PQntuples(res) == 1 &&
+		       strcmp(PQgetvalue(res, 0, 0), "0") == 0;
+		PQclear(res);
+	}
+	if (exec_ok(ld->conn, fast ? "RELEASE SAVEPOINT casts"
+				   : "ROLLBACK TO SAVEPOINT casts",
+		    0, NULL, "store", e) < 0)
+		return -1;
+	if (fast)
+		i = 3;
+	for (; i < sizeof(check_sql) / sizeof(check_sql[0]); i++) {
 		PGresult *res = PQexecParams(ld->conn, check_sql[i], 1, NULL,
 					     &name, NULL, NULL, 0);
 
@@ -688,6 +723,52 @@ run_checks(struct load *ld, struct err *e)
 		for (j = 0; j < PQntuples(res) && ld->o->warn; j++)
 			ld->o->warn(ld->o->arg, PQgetvalue(res, j, 0));
 		PQclear(res);
+	}
+	return 0;
+}
+
+/* One batch_shards row per batch of the stream (see store_opts). */
+static int
+note_shards(struct load *ld, const struct store_result *out, struct err *e)
+{
+	char num[5][32];
+	const char *p[6];
+	int i;
+
+	if (ld->o->shards <= 0)
+		return 0;
+	/* An empty shard is a stored shard too (of the batch named). */
+	if (out->nbatches == 0 && ld->o->batch) {
+		snprintf(num[0], sizeof(num[0]), "%d", ld->o->shard);
+		snprintf(num[1], sizeof(num[1]), "%d", ld->o->shards);
+		p[0] = ld->o->batch;
+		p[1] = num[0];
+		p[2] = num[1];
+		p[3] = p[4] = p[5] = "0";
+		if (exec_ok(ld->conn, "INSERT INTO batches (batch_id) VALUES "
+			    "($1) ON CONFLICT DO NOTHING", 1, p, "batches",
+			    e) < 0)
+			return -1;
+		return exec_ok(ld->conn, shard_sql, 6, p, "batch_shards", e);
+	}
+	for (i = 0; i < out->nbatches; i++) {
+		const struct store_count *c = &out->batches[i];
+
+		if (*c->batch_id == '\0')
+			continue;
+		snprintf(num[0], sizeof(num[0]), "%d", ld->o->shard);
+		snprintf(num[1], sizeof(num[1]), "%d", ld->o->shards);
+		snprintf(num[2], sizeof(num[2]), "%ld", c->inputs);
+		snprintf(num[3], sizeof(num[3]), "%ld", c->stored);
+		snprintf(num[4], sizeof(num[4]), "%ld", c->rejected);
+		p[0] = c->batch_id;
+		p[1] = num[0];
+		p[2] = num[1];
+		p[3] = num[2];
+		p[4] = num[3];
+		p[5] = num[4];
+		if (exec_ok(ld->conn, shard_sql, 6, p, "batch_shards", e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -784,6 +865,10 @@ store_load(struct db *db, FILE *fp, const char *name,
 	}
 	PQclear(pr);
 	pr = NULL;
+	/* The planner's view of the stage (joins with calls at volume). */
+	if (exec_ok(ld.conn, "ANALYZE stage (call_id, batch_id, agent_id, "
+		    "reject_reason)", 0, NULL, "store", e) < 0)
+		goto out;
 	/* One store at a time from here: the duplicate checks need it. */
 	if (exec_ok(ld.conn, "SELECT pg_advisory_xact_lock(7170317002)", 0,
 		    NULL, "store lock", e) < 0 ||
@@ -801,7 +886,7 @@ store_load(struct db *db, FILE *fp, const char *name,
 	    exec_ok(ld.conn, stale_sql, 0, NULL, "rejects", e) < 0 ||
 	    exec_ok(ld.conn, rejects_sql, 0, NULL, "rejects", e) < 0 ||
 	    exec_ok(ld.conn, counts_sql, 0, NULL, "batches", e) < 0 ||
-	    collect(&ld, &out, e) < 0 ||
+	    collect(&ld, &out, e) < 0 || note_shards(&ld, &out, e) < 0 ||
 	    exec_ok(ld.conn, "COMMIT", 0, NULL, "commit", e) < 0)
 		goto out;
 	in_tx = 0;
@@ -825,6 +910,61 @@ out:
 	strbuf_release(&ld.tmp);
 	strbuf_release(&ld.why);
 	strbuf_release(&sql);
+	return r;
+}
+
+void
+store_shards_release(struct store_shards *st)
+{
+	free(st->missing);
+	memset(st, 0, sizeof(*st));
+}
+
+static const char finalise_sql[] =
+	"SELECT (SELECT count(*) FROM batches WHERE batch_id = $1), "
+	"count(s.shard), coalesce(sum(s.inputs), 0), "
+	"coalesce(sum(s.stored), 0), coalesce(sum(s.rejected), 0), "
+	"coalesce(string_agg(k::text, ',' ORDER BY k) FILTER (WHERE s.shard "
+	"IS NULL), '') FROM generate_series(0, $2::integer - 1) k LEFT JOIN "
+	"batch_shards s ON s.batch_id = $1 AND s.shards = $2::integer AND "
+	"s.shard = k";
+
+int
+store_finalise(struct db *db, const char *batch, int shards,
+	       struct store_shards *st, struct err *e)
+{
+	PGconn *conn = db_pgconn(db);
+	char num[32];
+	const char *p[2] = { batch, num };
+	PGresult *res;
+	const char *miss;
+	int r = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (shards < 1)
+		return err_set(e, "finalise: bad number of shards %d", shards);
+	snprintf(num, sizeof(num), "%d", shards);
+	res = PQexecParams(conn, finalise_sql, 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		pg_fail(e, res, conn, "finalise");
+		goto out;
+	}
+	if (atol(PQgetvalue(res, 0, 0)) == 0) {
+		err_set(e, "finalise: no batch '%s' in the database", batch);
+		goto out;
+	}
+	st->found = atoi(PQgetvalue(res, 0, 1));
+	st->inputs = atol(PQgetvalue(res, 0, 2));
+	st->stored = atol(PQgetvalue(res, 0, 3));
+	st->rejected = atol(PQgetvalue(res, 0, 4));
+	miss = PQgetvalue(res, 0, 5);
+	if (*miss && (st->missing = strdup(miss)) == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	PQclear(res);
 	return r;
 }
 

@@ -116,3 +116,7 @@ if [ -x /usr/bin/time ]; then
 else
 	echo "callqa-measure on a 4-hour call: CPU $(cpu "$BIN/callqa-measure" long.tsv) s (install time(1) for the peak RSS)"
 fi
+
+# The database side: the store rate beside psql \copy, and the board and
+# the HR export at 10 million stored calls (tests/bench-db.sh).
+sh "$TOP/tests/bench-db.sh"

@@ -5,6 +5,7 @@
 # together are exactly the batch, no call in two shards.
 . "${CALLQA_TOP:-$(dirname "$0")/..}/tests/lib.sh"
 . "$CALLQA_TOP/tests/slurm.sh"
+. "$CALLQA_TOP/tests/pg.sh"
 
 MK=$CALLQA_BUILD/mkwav
 REC=$TMP/rec
@@ -129,8 +130,8 @@ run_cmd 2 callqa-slurm -D "$TMP/with space" -n 2 -- true
 #  1. with callqa-measure and callqa-score: on 6 calls from callgen, 4 tasks
 #     of "ingest --shard | measure | score" give, together, exactly the
 #     scored records of the single-machine pipeline, row for row;
-#  2. with callqa-store: the final check, still to be written (a TAP TODO
-#     until then): start PostgreSQL as the store's tests do, run
+#  2. with callqa-store (step2 below):
+#     start PostgreSQL as the store's tests do, run
 #     "callqa nightly -b ONE $REC" into database one and
 #     "callqa nightly --slurm 4 --wait -b FOUR $REC" into database four,
 #     killing one task once and retrying it with "callqa slurm --retry";
@@ -150,7 +151,8 @@ full_pipeline() {
 	# 6 generated calls (2 agents, 3 a day) with speech and transcripts.
 	P=$TMP/calls
 	"$CALLQA_BUILD/callgen" month --out "$P" --agents 2 --month 2026-10 \
-		--days 1 --calls-per-day 3 --seed 8 -j 2 >/dev/null 2>&1 ||
+		--days 1 --calls-per-day 3 --seed 8 -j 2 \
+		--cache "$CALLQA_TOP/build/callgen-cache" >/dev/null 2>&1 ||
 		{ not_ok "callgen month"; return 1; }
 	rubric=$CALLQA_TOP/rules/default.yaml
 	callqa-ingest -q -b FULL -m "$P/manifest.csv" | callqa-measure -q |
@@ -172,10 +174,117 @@ full_pipeline() {
 		T_N=$((T_N + 1))
 		return 0
 	fi
-	# TODO(when callqa-store is on main): step 2 above.
-	echo "not ok $((T_N + 1)) - Slurm batch and single-machine batch" \
-		"store the same scores # TODO write step 2 of full_pipeline"
-	T_N=$((T_N + 1))
+	step2
+}
+
+# Step 2: the nightly batch (with one reject) on one machine into database
+# "one", and as 4 Slurm tasks into database "four", task 2 cancelled once
+# right after its store committed, then resubmitted alone.  The test's
+# cluster is on a Unix socket only, which every task reaches (one node).
+step2() {
+	pg_start
+	ONE=$(printf '%s\n' "$DB_URL" | sed 's/dbname=[^ ]*/dbname=one/')
+	FOUR=$(printf '%s\n' "$DB_URL" | sed 's/dbname=[^ ]*/dbname=four/')
+	sql "CREATE DATABASE one" && sql "CREATE DATABASE four" ||
+		{ not_ok "two databases in the test cluster"; return 1; }
+	# 18 generated calls of 3 agents, and a text file named .wav.
+	G=$TMP/night
+	"$CALLQA_BUILD/callgen" month --out "$G" --agents 3 --month 2026-10 \
+		--days 2 --calls-per-day 3 --seed 21 -j 2 \
+		--cache "$CALLQA_TOP/build/callgen-cache" >"$TMP/night.log" 2>&1 ||
+		{ not_ok "callgen month (night)"; return 1; }
+	echo "not a recording" >"$G/audio/A002_20261002T110000_CBAD.wav"
+	awk -F, 'NR == 2 { OFS = ","; $1 = "CBAD"; $2 = "A002"
+		$3 = "2026-10-02T11:00:00+00:00"
+		$4 = "audio/A002_20261002T110000_CBAD.wav"; print }' \
+		"$G/manifest.csv" >>"$G/manifest.csv"
+	n=$(awk 'NR > 1' "$G/manifest.csv" | wc -l | tr -d ' ')
+	is "$n" 19 "night: 18 generated calls and a bad file"
+
+	t0=$(slurm_now)
+	run_cmd 3 callqa nightly -q -b ONE -r "$rubric" --db "$ONE" "$G"
+	t1=$(slurm_now)
+	echo "# one machine: $(awk -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.1f", b - a }') s"
+
+	# callqa as installed, but its callqa-store cancels task 2's Slurm
+	# task (as a node failure would) right after that shard's store
+	# committed, the first time only.
+	WB=$TMP/wbin
+	mkdir -p "$WB"
+	cp "$CALLQA_BIN/callqa" "$WB/callqa"
+	for s in ingest measure score slurm; do
+		ln -s "$CALLQA_BIN/callqa-$s" "$WB/callqa-$s"
+	done
+	cat >"$WB/callqa-store" <<EOF
+#!/bin/sh
+"$CALLQA_BIN/callqa-store" "\$@"
+s=\$?
+case " \$* " in
+*" --shard 2/4 "*)
+	if [ -e "$TMP/store-crash" ]; then
+		rm -f "$TMP/store-crash"
+		scancel "\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}"
+		sleep 30
+	fi ;;
+esac
+exit \$s
+EOF
+	chmod +x "$WB/callqa-store"
+	: >"$TMP/store-crash"
+	t0=$(slurm_now)
+	run_cmd 1 timeout 120 "$WB/callqa" nightly --slurm 4 --wait \
+		--slurm-dir "$TMP/four" -b FOUR -r "$rubric" --db "$FOUR" "$G"
+	like "$(cat "$ERR")" "callqa-FOUR: 1 of 4 tasks not done [(]2[)]" \
+		"the killed task fails the batch (exit 1)"
+	check "task 2 was cancelled after its store" test ! -e "$TMP/store-crash"
+	is "$(psql -X -A -t "$FOUR" -c "SELECT string_agg(shard::text, ' '
+	      ORDER BY shard) FROM batch_shards WHERE batch_id = 'FOUR'")" \
+		"0 1 2 3" "shard 2's store had committed before the kill"
+	run_cmd 3 timeout 60 "$WB/callqa" slurm -D "$TMP/four" --retry 2 --wait
+	t1=$(slurm_now)
+	echo "# 4 Slurm tasks, a kill and the retry of task 2:" \
+		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+	is "$(grep -c '^array ' "$TMP/four/jobs") $(grep -c '^finalise ' "$TMP/four/jobs")" \
+		"2 2" "one array and its retry, each with a finalising job"
+	is "$(grep 'all 4 tasks done' "$ERR")" \
+		"callqa-FOUR: all 4 tasks done: 19 inputs, 18 stored, 1 rejected" \
+		"the retry completes the batch (exit 3: with a reject)"
+	is "$(psql -X -A -t -F ' ' "$ONE" -c "SELECT inputs, stored, rejected
+	      FROM batches WHERE batch_id = 'ONE'")" \
+		"19 18 1" "ONE: 19 inputs, 18 stored, 1 rejected"
+	is "$(grep 'callqa-store: batch FOUR' "$TMP/four/finalise.log")" \
+		"callqa-store: batch FOUR: 19 inputs, 18 stored, 1 rejected (4 of 4 shards)" \
+		"the finalising job: every shard stored, ONE's counts"
+	is "$(psql -X -A -t -F ' ' "$FOUR" -c "SELECT inputs, stored, rejected
+	      FROM batches WHERE batch_id = 'FOUR'")" \
+		"19 18 1" "FOUR's batch row: ONE's counts"
+	is "$(psql -X -A -t -F ' ' "$FOUR" -c "SELECT count(*), sum(inputs),
+	      sum(stored), sum(rejected) FROM batch_shards
+	      WHERE batch_id = 'FOUR' AND shards = 4")" \
+		"4 19 18 1" "FOUR: 4 shard rows that add up"
+	for d in ONE FOUR; do
+		eval url=\$$d
+		psql -X -A -t -v ON_ERROR_STOP=1 "$url" -c "
+		  SELECT (to_jsonb(c) - 'stored_at' - 'batch_id')::text, s.score,
+		         s.sections, s.critical_fail, s.eligible, s.rubric_version,
+		         s.items
+		  FROM calls c LEFT JOIN scores s USING (call_id)
+		  ORDER BY call_id" >"$TMP/scores-$d" ||
+			not_ok "the calls and scores of $d"
+		psql -X -A -t "$url" -c "SELECT call_id, stage FROM rejects
+		  ORDER BY call_id" >"$TMP/rejects-$d"
+		psql -X -A -t -F ' ' "$url" -c "SELECT count(*),
+		  count(DISTINCT call_id) FROM calls" >"$TMP/count-$d"
+	done
+	is "$(wc -l <"$TMP/scores-ONE" | tr -d ' ') $(grep -c '|[0-9][0-9.]*|{' "$TMP/scores-ONE")" \
+		"18 18" "ONE: 18 calls, each with a score and sections"
+	check "FOUR and ONE hold the same calls, metrics and scores" \
+		cmp -s "$TMP/scores-ONE" "$TMP/scores-FOUR"
+	is "$(cat "$TMP/rejects-ONE") $(cat "$TMP/rejects-FOUR")" \
+		"CBAD|ingest CBAD|ingest" "the reject, once in each"
+	is "$(cat "$TMP/count-ONE") $(cat "$TMP/count-FOUR")" "18 18 18 18" \
+		"each call stored once (the retried shard stored nothing twice)"
 }
 full_pipeline
 

@@ -37,6 +37,12 @@ struct store_opts {
 	/* Called with each reason the store itself rejects a call for. */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
+	/*
+	 * Shard shard of shards (shards 0: the stream is not a shard): each
+	 * batch of the stream gets its row in batch_shards, with this
+	 * stream's counts, in the same transaction as its calls.
+	 */
+	int shard, shards;
 	struct progress *progress; /* stepped per record read, or NULL */
 };
 
@@ -61,6 +67,23 @@ int store_load(struct db *db, FILE *fp, const char *name,
 	       const struct store_opts *o, struct store_result *res,
 	       struct err *e);
 void store_result_release(struct store_result *res);
+
+/* A batch stored in shards, as store_finalise() finds it. */
+struct store_shards {
+	long inputs, stored, rejected; /* summed over the shards found */
+	int found;		       /* shards of 0..shards-1 with a row */
+	char *missing;		       /* "2" or "0,3" (malloc'd), or NULL */
+};
+
+/*
+ * Whether every shard 0..shards-1 of batch has been stored (with the same
+ * number of shards), and the batch's counts summed over them.  Returns 0
+ * (fills st; release with store_shards_release), or -1 (e: no such batch,
+ * the database).
+ */
+int store_finalise(struct db *db, const char *batch, int shards,
+		   struct store_shards *st, struct err *e);
+void store_shards_release(struct store_shards *st);
 
 /*
  * A spool: a copy of the input kept on disk while it is read, so that a
