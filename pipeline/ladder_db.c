@@ -15,6 +15,7 @@
 
 #include "callqa/callqa.h"
 #include "callqa/db.h"
+#include "pq_int.h"
 #include "callqa/strbuf.h"
 
 const char *const ladder_col_names[LADDER_NCOLS] = {
@@ -44,42 +45,6 @@ const char *
 ladder_cell(const struct ladder_board *b, int r, enum ladder_col c)
 {
 	return b->cells[r * LADDER_NCOLS + c];
-}
-
-static int
-pg_fail(struct err *e, PGresult *res, PGconn *conn, const char *what)
-{
-	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			    : NULL;
-
-	if (m == NULL)
-		return db_err(e, conn, what);
-	return err_set(e, "%s: %s", what, m);
-}
-
-static PGresult *
-query(PGconn *conn, const char *sql, int n, const char *const *params,
-      const char *what, struct err *e)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pg_fail(e, res, conn, what);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
-static int
-exec_ok(PGconn *conn, const char *sql, int n, const char *const *params,
-	const char *what, struct err *e)
-{
-	PGresult *res = query(conn, sql, n, params, what, e);
-
-	PQclear(res);
-	return res ? 0 : -1;
 }
 
 /*
@@ -160,7 +125,7 @@ load(PGconn *conn, const char *period, const char *agent,
      struct ladder_board *b, struct err *e)
 {
 	const char *v[2] = { period, agent };
-	PGresult *res = query(conn, load_sql, 2, v, "ladder_decisions", e);
+	PGresult *res = pq_query(conn, load_sql, 2, v, "ladder_decisions", e);
 	int i, c, n;
 
 	if (res == NULL)
@@ -320,7 +285,7 @@ read_agents(PGconn *conn, const struct ladder_policy *p, const char *start,
 			     nz(p->column[LADDER_RECORDS]) };
 	struct ladder_agent *a = NULL;
 	struct agent_in *in = NULL;
-	PGresult *res = query(conn, agents_sql, 4, v, "calls", e);
+	PGresult *res = pq_query(conn, agents_sql, 4, v, "calls", e);
 	int i, n, k, r = -1;
 
 	if (res == NULL)
@@ -436,7 +401,7 @@ store_agent(PGconn *conn, const struct ladder_policy *p, const char *period,
 	v[24] = nz(score);
 	v[25] = a->flag;
 	v[26] = sb->buf;
-	return exec_ok(conn, insert_decision_sql, 27, v, "ladder_decisions",
+	return pq_exec(conn, insert_decision_sql, 27, v, "ladder_decisions",
 		       e);
 }
 
@@ -459,15 +424,15 @@ ladder_run(struct db *db, const struct ladder_policy *p,
 	if (ladder_parse_period(p->period, period, start, &months, e) < 0)
 		return -1;
 	snprintf(span, sizeof(span), "%d months", months);
-	if (exec_ok(conn, "BEGIN", 0, NULL, "begin", e) < 0)
+	if (pq_exec(conn, "BEGIN", 0, NULL, "begin", e) < 0)
 		return -1;
 	v[0] = start;
 	v[1] = span;
-	if (exec_ok(conn, "SELECT set_config('TimeZone', $1, true)", 1, &tz,
+	if (pq_exec(conn, "SELECT set_config('TimeZone', $1, true)", 1, &tz,
 		    "policy timezone", e) < 0 ||
-	    exec_ok(conn, "SELECT pg_advisory_xact_lock(7170317004)", 0, NULL,
+	    pq_exec(conn, "SELECT pg_advisory_xact_lock(7170317004)", 0, NULL,
 		    "ladder lock", e) < 0 ||
-	    (res = query(conn, open_months_sql, 2, v, "month_closures", e)) ==
+	    (res = pq_query(conn, open_months_sql, 2, v, "month_closures", e)) ==
 		    NULL)
 		goto out;
 	snprintf(board->open_months, sizeof(board->open_months), "%s",
@@ -477,7 +442,7 @@ ladder_run(struct db *db, const struct ladder_policy *p,
 	if (read_agents(conn, p, start, span, &a, &in, &n, e) < 0)
 		goto out;
 	ladder_compute(p, a, n, ps);
-	if ((res = query(conn, "SELECT count(*) FROM ladder_decisions WHERE "
+	if ((res = pq_query(conn, "SELECT count(*) FROM ladder_decisions WHERE "
 			       "period = $1 AND status <> 'proposed'",
 			 1, &period, "ladder_decisions", e)) == NULL)
 		goto out;
@@ -496,13 +461,13 @@ ladder_run(struct db *db, const struct ladder_policy *p,
 	v[6] = board->open_months;
 	v[7] = agents;
 	v[8] = kept;
-	if ((res = query(conn, insert_run_sql, 9, v, "ladder_runs", e)) ==
+	if ((res = pq_query(conn, insert_run_sql, 9, v, "ladder_runs", e)) ==
 	    NULL)
 		goto out;
 	snprintf(run_id, sizeof(run_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	res = NULL;
-	if (exec_ok(conn, "DELETE FROM ladder_decisions WHERE period = $1 "
+	if (pq_exec(conn, "DELETE FROM ladder_decisions WHERE period = $1 "
 			  "AND status = 'proposed'",
 		    1, &period, "ladder_decisions", e) < 0)
 		goto out;
@@ -516,7 +481,7 @@ ladder_run(struct db *db, const struct ladder_policy *p,
 	}
 	board->computed = n;
 	if (load(conn, period, NULL, board, e) < 0 ||
-	    exec_ok(conn, "COMMIT", 0, NULL, "commit", e) < 0)
+	    pq_exec(conn, "COMMIT", 0, NULL, "commit", e) < 0)
 		goto out;
 	r = 0;
 out:
@@ -549,7 +514,7 @@ ladder_decide(struct db *db, const char *period, const char *agent,
 	int runs;
 
 	memset(board, 0, sizeof(*board));
-	if ((res = query(conn, "SELECT count(*) FROM ladder_runs WHERE period "
+	if ((res = pq_query(conn, "SELECT count(*) FROM ladder_runs WHERE period "
 			       "= $1",
 			 1, v, "ladder_runs", e)) == NULL)
 		return -1;
@@ -560,7 +525,7 @@ ladder_decide(struct db *db, const char *period, const char *agent,
 				  "'%.40s': run callqa-rank --ladder --period "
 				  "%.40s first",
 			       period, period);
-	if (exec_ok(conn, "SELECT ladder_decide($1, $2, $3, $4, $5)", 5, v,
+	if (pq_exec(conn, "SELECT ladder_decide($1, $2, $3, $4, $5)", 5, v,
 		    "decision", e) < 0)
 		return -1;
 	if (load(conn, period, agent, board, e) < 0) {

@@ -20,25 +20,9 @@
 #include "callqa/record.h"
 #include "callqa/rubric.h"
 #include "callqa/strbuf.h"
+#include "pq_int.h"
 
 extern const char *const callqa_migration_names[];
-
-/* Run a query with text parameters; NULL with e filled on failure. */
-static PGresult *
-query(struct db *db, const char *sql, int n, const char *const *params,
-      const char *what, struct err *e)
-{
-	PGconn *conn = db_pgconn(db);
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL,
-				     0);
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_err(e, conn, what);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
 
 int
 ops_schema(struct db *db, struct ops_schema *s, struct err *e)
@@ -50,16 +34,18 @@ ops_schema(struct db *db, struct ops_schema *s, struct err *e)
 	for (i = 0; callqa_migration_names[i]; i++)
 		s->known++;
 	/* schema_migrations may not exist yet: ask first. */
-	res = query(db, "SELECT to_regclass('schema_migrations') IS NOT NULL",
-		    0, NULL, "schema", e);
+	res = pq_query(db_pgconn(db),
+		       "SELECT to_regclass('schema_migrations') IS NOT NULL", 0,
+		       NULL, "schema", e);
 	if (res == NULL)
 		return -1;
 	found = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!found)
 		return 0;
-	res = query(db, "SELECT name FROM schema_migrations ORDER BY name", 0,
-		    NULL, "schema_migrations", e);
+	res = pq_query(db_pgconn(db),
+		       "SELECT name FROM schema_migrations ORDER BY name", 0,
+		       NULL, "schema_migrations", e);
 	if (res == NULL)
 		return -1;
 	s->applied = PQntuples(res);
@@ -81,8 +67,9 @@ print_where(FILE *out, struct db *db)
 {
 	PGconn *c = db_pgconn(db);
 
-	fprintf(out, "database: host=%s port=%s dbname=%s user=%s "
-		     "(PostgreSQL %d.%d)\n",
+	fprintf(out,
+		"database: host=%s port=%s dbname=%s user=%s "
+		"(PostgreSQL %d.%d)\n",
 		PQhost(c), PQport(c), PQdb(c), PQuser(c),
 		PQserverVersion(c) / 10000, PQserverVersion(c) % 10000);
 }
@@ -92,7 +79,7 @@ static void
 print_table(FILE *out, const char *title, PGresult *res)
 {
 	int nf = PQnfields(res), nt = PQntuples(res), i, j;
-	int w[16] = { 0 };
+	int w[16] = {0};
 
 	fprintf(out, "\n%s\n", title);
 	if (nt == 0) {
@@ -120,33 +107,32 @@ print_table(FILE *out, const char *title, PGresult *res)
 }
 
 int
-ops_status(struct db *db, const char *conninfo, int n, FILE *out,
-	   struct err *e)
+ops_status(struct db *db, const char *conninfo, int n, FILE *out, struct err *e)
 {
 	static const char *const q_batches =
-		"SELECT batch_id AS batch, "
-		"to_char(started AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') "
-		"AS started_utc, "
-		"CASE WHEN finished IS NULL THEN 'unfinished' ELSE "
-		"to_char(finished - started, 'HH24:MI:SS') END AS took, "
-		"inputs, stored, rejected FROM batches "
-		"ORDER BY started DESC, batch_id DESC LIMIT $1";
+	    "SELECT batch_id AS batch, "
+	    "to_char(started AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') "
+	    "AS started_utc, "
+	    "CASE WHEN finished IS NULL THEN 'unfinished' ELSE "
+	    "to_char(finished - started, 'HH24:MI:SS') END AS took, "
+	    "inputs, stored, rejected FROM batches "
+	    "ORDER BY started DESC, batch_id DESC LIMIT $1";
 	static const char *const q_months =
-		"SELECT period AS month, group_by, count(*) AS agents, "
-		"sum(CASE WHEN points <> 0 THEN 1 ELSE 0 END) AS ledger, "
-		"to_char(max(computed_at) AT TIME ZONE 'UTC', "
-		"'YYYY-MM-DD HH24:MI') AS ranked_utc FROM rankings "
-		"WHERE period ~ '^[0-9]{4}-[0-9]{2}$' GROUP BY 1, 2 "
-		"ORDER BY 1 DESC, 2 LIMIT 12";
+	    "SELECT period AS month, group_by, count(*) AS agents, "
+	    "sum(CASE WHEN points <> 0 THEN 1 ELSE 0 END) AS ledger, "
+	    "to_char(max(computed_at) AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI') AS ranked_utc FROM rankings "
+	    "WHERE period ~ '^[0-9]{4}-[0-9]{2}$' GROUP BY 1, 2 "
+	    "ORDER BY 1 DESC, 2 LIMIT 12";
 	static const char *const q_closed =
-		"SELECT to_char(month, 'YYYY-MM') AS month, action AS state, "
-		"by_whom AS by, to_char(at AT TIME ZONE 'UTC', "
-		"'YYYY-MM-DD HH24:MI') AS at_utc, coalesce(reason, '') AS "
-		"reason FROM (SELECT DISTINCT ON (month) * FROM month_closures "
-		"ORDER BY month DESC, id DESC) m ORDER BY month DESC LIMIT 12";
+	    "SELECT to_char(month, 'YYYY-MM') AS month, action AS state, "
+	    "by_whom AS by, to_char(at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI') AS at_utc, coalesce(reason, '') AS "
+	    "reason FROM (SELECT DISTINCT ON (month) * FROM month_closures "
+	    "ORDER BY month DESC, id DESC) m ORDER BY month DESC LIMIT 12";
 	struct ops_schema s;
 	char nbuf[16];
-	const char *p[1] = { nbuf };
+	const char *p[1] = {nbuf};
 	PGresult *res;
 
 	(void)conninfo;
@@ -160,15 +146,18 @@ ops_status(struct db *db, const char *conninfo, int n, FILE *out,
 		return 0;
 	}
 	snprintf(nbuf, sizeof(nbuf), "%d", n);
-	if ((res = query(db, q_batches, 1, p, "batches", e)) == NULL)
+	if ((res = pq_query(db_pgconn(db), q_batches, 1, p, "batches", e)) ==
+	    NULL)
 		return -1;
 	print_table(out, "last batches:", res);
 	PQclear(res);
-	if ((res = query(db, q_months, 0, NULL, "rankings", e)) == NULL)
+	if ((res = pq_query(db_pgconn(db), q_months, 0, NULL, "rankings", e)) ==
+	    NULL)
 		return -1;
 	print_table(out, "months ranked:", res);
 	PQclear(res);
-	if ((res = query(db, q_closed, 0, NULL, "month_closures", e)) == NULL)
+	if ((res = pq_query(db_pgconn(db), q_closed, 0, NULL, "month_closures",
+			    e)) == NULL)
 		return -1;
 	print_table(out, "months closed or reopened:", res);
 	PQclear(res);
@@ -179,15 +168,15 @@ int
 ops_rejects(struct db *db, const char *batch, FILE *out, long *count,
 	    struct err *e)
 {
-	const char *p[1] = { batch };
+	const char *p[1] = {batch};
 	struct strbuf sb = STRBUF_INIT;
 	PGresult *res;
 	int i, j;
 
-	res = query(db,
-		    "SELECT batch_id, call_id, stage, reason, audio FROM "
-		    "rejects WHERE batch_id = $1 ORDER BY call_id, stage",
-		    1, p, "rejects", e);
+	res = pq_query(db_pgconn(db),
+		       "SELECT batch_id, call_id, stage, reason, audio FROM "
+		       "rejects WHERE batch_id = $1 ORDER BY call_id, stage",
+		       1, p, "rejects", e);
 	if (res == NULL)
 		return -1;
 	fprintf(out, "batch_id\tcall_id\tstage\treason\taudio\n");
@@ -213,9 +202,8 @@ ops_rejects(struct db *db, const char *batch, FILE *out, long *count,
 
 static int problems;
 
-static void
-say(FILE *out, const char *level, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void say(FILE *out, const char *level, const char *what, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 
 static void
 say(FILE *out, const char *level, const char *what, const char *fmt, ...)
@@ -259,36 +247,45 @@ check_database(const struct ops_doctor *o, FILE *out)
 	char *ci;
 
 	if ((ci = db_conninfo(o->db_opt, &e)) == NULL) {
-		say(out, "FAIL", "database", "%s; do: check --db/CALLQA_DB, or "
-		    "'callqa db start' for the private cluster", e.msg);
+		say(out, "FAIL", "database",
+		    "%s; do: check --db/CALLQA_DB, or "
+		    "'callqa db start' for the private cluster",
+		    e.msg);
 		return;
 	}
 	if ((db = db_connect(ci, &e)) == NULL) {
-		say(out, "FAIL", "database", "cannot connect: %s; do: start the "
-		    "server or fix CALLQA_DB (callqa.conf db=)", e.msg);
+		say(out, "FAIL", "database",
+		    "cannot connect: %s; do: start the "
+		    "server or fix CALLQA_DB (callqa.conf db=)",
+		    e.msg);
 		free(ci);
 		return;
 	}
 	{
 		PGconn *c = db_pgconn(db);
 
-		say(out, "ok", "database", "host=%s port=%s dbname=%s user=%s, "
-		    "PostgreSQL %d.%d", PQhost(c), PQport(c), PQdb(c), PQuser(c),
+		say(out, "ok", "database",
+		    "host=%s port=%s dbname=%s user=%s, "
+		    "PostgreSQL %d.%d",
+		    PQhost(c), PQport(c), PQdb(c), PQuser(c),
 		    PQserverVersion(c) / 10000, PQserverVersion(c) % 10000);
 	}
 	if (ops_schema(db, &s, &e) < 0)
 		say(out, "FAIL", "schema", "%s", e.msg);
 	else if (s.unknown > 0)
-		say(out, "FAIL", "schema", "the database has %d migration(s) "
+		say(out, "FAIL", "schema",
+		    "the database has %d migration(s) "
 		    "this callqa does not know (latest %s): a newer callqa "
-		    "wrote it; do: upgrade callqa", s.unknown, s.latest);
+		    "wrote it; do: upgrade callqa",
+		    s.unknown, s.latest);
 	else if (s.applied < s.known)
-		say(out, "FAIL", "schema", "%d of %d migrations applied: too "
+		say(out, "FAIL", "schema",
+		    "%d of %d migrations applied: too "
 		    "old; do: callqa db migrate (callqa-store also migrates)",
 		    s.applied, s.known);
 	else
-		say(out, "ok", "schema", "all %d migrations applied (latest %s)",
-		    s.known, s.latest);
+		say(out, "ok", "schema",
+		    "all %d migrations applied (latest %s)", s.known, s.latest);
 	db_free(db);
 	free(ci);
 }
@@ -300,12 +297,14 @@ check_rubric(const char *path, FILE *out)
 	struct rubric *rb;
 
 	if (path == NULL) {
-		say(out, "FAIL", "rubric", "none configured; do: set rubric= in "
+		say(out, "FAIL", "rubric",
+		    "none configured; do: set rubric= in "
 		    "callqa.conf or CALLQA_RUBRIC");
 		return;
 	}
 	if ((rb = rubric_load(path, &problems_sb)) == NULL) {
-		char *nl = problems_sb.buf ? strchr(problems_sb.buf, '\n') : NULL;
+		char *nl =
+		    problems_sb.buf ? strchr(problems_sb.buf, '\n') : NULL;
 
 		if (nl)
 			*nl = '\0';
@@ -350,14 +349,17 @@ check_recordings(const char *dir, FILE *out)
 	long n = 0;
 
 	if (dir == NULL) {
-		say(out, "warn", "recordings", "no recording directory "
+		say(out, "warn", "recordings",
+		    "no recording directory "
 		    "configured (callqa nightly then needs one on its command "
 		    "line)");
 		return;
 	}
 	if (stat(dir, &st) < 0) {
-		say(out, "FAIL", "recordings", "%s: %s; do: mount or create it, "
-		    "or fix recordings= in callqa.conf", dir, strerror(errno));
+		say(out, "FAIL", "recordings",
+		    "%s: %s; do: mount or create it, "
+		    "or fix recordings= in callqa.conf",
+		    dir, strerror(errno));
 		return;
 	}
 	if (S_ISDIR(st.st_mode))
@@ -378,9 +380,11 @@ check_disk(const char *what, const char *path, double min_gib, FILE *out)
 		return;
 	gib = (double)sv.f_bavail * sv.f_frsize / (1024.0 * 1024 * 1024);
 	if (gib < min_gib)
-		say(out, "FAIL", "disk", "%s (%s): %.1f GiB free, less than %.1f; "
+		say(out, "FAIL", "disk",
+		    "%s (%s): %.1f GiB free, less than %.1f; "
 		    "do: free space before the batch (a full disk stops the "
-		    "batch, nothing half-stored)", what, path, gib, min_gib);
+		    "batch, nothing half-stored)",
+		    what, path, gib, min_gib);
 	else
 		say(out, "ok", "disk", "%s (%s): %.1f GiB free", what, path,
 		    gib);
@@ -408,18 +412,18 @@ int
 ops_summary(struct db *db, const char *batch, double wall_s, FILE *out,
 	    struct err *e)
 {
-	const char *p[1] = { batch };
+	const char *p[1] = {batch};
 	PGresult *res;
 	double hours, took;
 	long inputs;
 	int i;
 
-	res = query(db,
-		    "SELECT b.inputs, b.stored, b.rejected, "
-		    "coalesce((SELECT sum(duration_s) FROM calls c "
-		    "WHERE c.batch_id = b.batch_id), 0) / 3600.0 "
-		    "FROM batches b WHERE b.batch_id = $1",
-		    1, p, "batches", e);
+	res = pq_query(db_pgconn(db),
+		       "SELECT b.inputs, b.stored, b.rejected, "
+		       "coalesce((SELECT sum(duration_s) FROM calls c "
+		       "WHERE c.batch_id = b.batch_id), 0) / 3600.0 "
+		       "FROM batches b WHERE b.batch_id = $1",
+		       1, p, "batches", e);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -429,23 +433,26 @@ ops_summary(struct db *db, const char *batch, double wall_s, FILE *out,
 	inputs = atol(PQgetvalue(res, 0, 0));
 	hours = atof(PQgetvalue(res, 0, 3));
 	took = wall_s > 0 ? wall_s : 0;
-	fprintf(out, "batch %s: %ld inputs, %s stored, %s rejected; "
-		     "%.2f h of audio in %.0f s (%.1f calls/s)\n",
+	fprintf(out,
+		"batch %s: %ld inputs, %s stored, %s rejected; "
+		"%.2f h of audio in %.0f s (%.1f calls/s)\n",
 		batch, inputs, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
 		hours, took, took > 0 ? inputs / took : 0.0);
 	PQclear(res);
 	/* Rejects by stage and reason, the file names left out. */
-	res = query(db,
-		    "SELECT stage, regexp_replace(reason, "
-		    "'^(/[^:]*|[^ :]*\\.csv:[0-9]+): ', '') AS why, count(*) "
-		    "FROM rejects WHERE batch_id = $1 GROUP BY 1, 2 "
-		    "ORDER BY 3 DESC, 1, 2",
-		    1, p, "rejects", e);
+	res =
+	    pq_query(db_pgconn(db),
+		     "SELECT stage, regexp_replace(reason, "
+		     "'^(/[^:]*|[^ :]*\\.csv:[0-9]+): ', '') AS why, count(*) "
+		     "FROM rejects WHERE batch_id = $1 GROUP BY 1, 2 "
+		     "ORDER BY 3 DESC, 1, 2",
+		     1, p, "rejects", e);
 	if (res == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++)
-		fprintf(out, "  %5s rejected by %s: %s\n", PQgetvalue(res, i, 2),
-			PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		fprintf(out, "  %5s rejected by %s: %s\n",
+			PQgetvalue(res, i, 2), PQgetvalue(res, i, 0),
+			PQgetvalue(res, i, 1));
 	if (PQntuples(res) > 0)
 		fprintf(out, "  list them: callqa rejects --batch %s\n", batch);
 	PQclear(res);

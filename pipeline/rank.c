@@ -15,6 +15,7 @@
 
 #include "callqa/callqa.h"
 #include "callqa/db.h"
+#include "pq_int.h"
 #include "callqa/strbuf.h"
 
 /* Continued fraction of the incomplete beta function (modified Lentz). */
@@ -303,42 +304,6 @@ rank_board_release(struct rank_board *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int
-pg_fail(struct err *e, PGresult *res, PGconn *conn, const char *what)
-{
-	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			    : NULL;
-
-	if (m == NULL)
-		return db_err(e, conn, what);
-	return err_set(e, "%s: %s", what, m);
-}
-
-static PGresult *
-query(PGconn *conn, const char *sql, int n, const char *const *params,
-      const char *what, struct err *e)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pg_fail(e, res, conn, what);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
-static int
-exec_ok(PGconn *conn, const char *sql, int n, const char *const *params,
-	const char *what, struct err *e)
-{
-	PGresult *res = query(conn, sql, n, params, what, e);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
 /*
  * Each agent's latest eligible score of each call of the period.  The
  * period's calls are read once, by an index range on started_at (the
@@ -459,7 +424,7 @@ compute(PGconn *conn, const struct rank_policy *p, const char *start,
 	PGresult *res;
 	int i, j, g, n, r = -1;
 
-	if ((res = query(conn, scores_sql, 3, params, "scores", e)) == NULL)
+	if ((res = pq_query(conn, scores_sql, 3, params, "scores", e)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	board->rows = calloc(n ? (size_t)n : 1, sizeof(*board->rows));
@@ -524,11 +489,11 @@ store_board(PGconn *conn, const struct rank_policy *p,
 	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
 	int i, r = -1;
 
-	if (exec_ok(conn, "DELETE FROM rankings WHERE period = $1 AND "
+	if (pq_exec(conn, "DELETE FROM rankings WHERE period = $1 AND "
 			  "group_by = $2",
 		    2, del, "rankings", e) < 0)
 		goto out;
-	if (!o->weekly && exec_ok(conn, "DELETE FROM ledger WHERE month = "
+	if (!o->weekly && pq_exec(conn, "DELETE FROM ledger WHERE month = "
 					"$1::date",
 				  1, &start, "ledger", e) < 0)
 		goto out;
@@ -563,7 +528,7 @@ store_board(PGconn *conn, const struct rank_policy *p,
 		v[12] = pts;
 		v[13] = nz(flag);
 		v[14] = row->versions;
-		if (exec_ok(conn, insert_ranking_sql, 15, v, "rankings", e) < 0)
+		if (pq_exec(conn, insert_ranking_sql, 15, v, "rankings", e) < 0)
 			goto out;
 		if (o->weekly || a->points == 0)
 			continue;
@@ -586,7 +551,7 @@ store_board(PGconn *conn, const struct rank_policy *p,
 		v[5] = sb.buf;
 		v[6] = p->group_by;
 		v[7] = row->group;
-		if (exec_ok(conn, insert_ledger_sql, 8, v, "ledger", e) < 0)
+		if (pq_exec(conn, insert_ledger_sql, 8, v, "ledger", e) < 0)
 			goto out;
 	}
 	r = 0;
@@ -620,13 +585,13 @@ rank_run(struct db *db, const struct rank_policy *p,
 		snprintf(start, sizeof(start), "%04d-%02d-01", y, m);
 		span = "1 month";
 	}
-	if (exec_ok(conn, "BEGIN", 0, NULL, "begin", e) < 0)
+	if (pq_exec(conn, "BEGIN", 0, NULL, "begin", e) < 0)
 		return -1;
 	/* No JIT: compiling the board's query took longer than running it. */
-	if (exec_ok(conn, "SELECT set_config('TimeZone', $1, true), "
+	if (pq_exec(conn, "SELECT set_config('TimeZone', $1, true), "
 			  "set_config('jit', 'off', true)", 1, &tz,
 		    "policy timezone", e) < 0 ||
-	    exec_ok(conn, "SELECT pg_advisory_xact_lock(7170317003)", 0, NULL,
+	    pq_exec(conn, "SELECT pg_advisory_xact_lock(7170317003)", 0, NULL,
 		    "rank lock", e) < 0)
 		goto out;
 	if (o->weekly) {
@@ -635,7 +600,7 @@ rank_run(struct db *db, const struct rank_policy *p,
 		const char *pw = w;
 
 		snprintf(w, sizeof(w), "%04d-%02d-1", y, m);
-		res = query(conn, "SELECT to_date($1, 'IYYY-IW-ID')::text", 1,
+		res = pq_query(conn, "SELECT to_date($1, 'IYYY-IW-ID')::text", 1,
 			    &pw, "week", e);
 		if (res == NULL)
 			goto out;
@@ -645,7 +610,7 @@ rank_run(struct db *db, const struct rank_policy *p,
 	} else {
 		const char *sp = start;
 
-		if ((res = query(conn, closure_sql, 1, &sp, "month_closures",
+		if ((res = pq_query(conn, closure_sql, 1, &sp, "month_closures",
 				 e)) == NULL)
 			goto out;
 		closed = PQntuples(res) > 0 &&
@@ -668,11 +633,11 @@ rank_run(struct db *db, const struct rank_policy *p,
 				err_set(e, "month %s is not closed", o->period);
 				goto out;
 			}
-			if (exec_ok(conn, "INSERT INTO month_closures (month, "
+			if (pq_exec(conn, "INSERT INTO month_closures (month, "
 					  "action, by_whom, reason) VALUES "
 					  "($1::date, 'reopen', $2, $3)",
 				    3, v, "month_closures", e) < 0 ||
-			    exec_ok(conn, "COMMIT", 0, NULL, "commit", e) < 0)
+			    pq_exec(conn, "COMMIT", 0, NULL, "commit", e) < 0)
 				goto out;
 			snprintf(board->note, sizeof(board->note),
 				 "month %s reopened by %s", o->period, o->by);
@@ -685,14 +650,14 @@ rank_run(struct db *db, const struct rank_policy *p,
 	if (o->mode == RANK_CLOSE) {
 		const char *v[2] = { start, o->by };
 
-		if (exec_ok(conn, "INSERT INTO month_closures (month, action, "
+		if (pq_exec(conn, "INSERT INTO month_closures (month, action, "
 				  "by_whom) VALUES ($1::date, 'close', $2)",
 			    2, v, "month_closures", e) < 0)
 			goto out;
 		snprintf(board->note, sizeof(board->note),
 			 "month %s closed by %s", o->period, o->by);
 	}
-	if (exec_ok(conn, "COMMIT", 0, NULL, "commit", e) < 0)
+	if (pq_exec(conn, "COMMIT", 0, NULL, "commit", e) < 0)
 		goto out;
 	free(gs);
 	return 0;

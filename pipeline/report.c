@@ -15,6 +15,7 @@
 
 #include "callqa/callqa.h"
 #include "callqa/db.h"
+#include "pq_int.h"
 #include "callqa/strbuf.h"
 
 /* The fixed strings, English and Chinese. */
@@ -537,32 +538,6 @@ gap(struct strbuf *sb, enum report_format f)
 
 /* ---- Queries ---- */
 
-static int
-pg_fail(struct err *e, PGresult *res, PGconn *conn, const char *what)
-{
-	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			    : NULL;
-
-	if (m == NULL)
-		return db_err(e, conn, what);
-	return err_set(e, "%s: %s", what, m);
-}
-
-static PGresult *
-query(PGconn *conn, const char *sql, int n, const char *const *params,
-      const char *what, struct err *e)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pg_fail(e, res, conn, what);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
 /*
  * The month's scored calls (the latest score of each), read from
  * manager_calls once into a temporary table that the other queries share.
@@ -703,7 +678,7 @@ static const char hr_sql[] =
 static int
 use_role(PGconn *conn, const char *role, struct err *e)
 {
-	PGresult *res = query(conn,
+	PGresult *res = pq_query(conn,
 			      "SELECT 1 FROM pg_roles WHERE rolname = $1 AND "
 			      "pg_has_role(current_user, oid, 'MEMBER')",
 			      1, &role, "roles", e);
@@ -715,7 +690,7 @@ use_role(PGconn *conn, const char *role, struct err *e)
 	PQclear(res);
 	if (!may)
 		return 0;
-	res = query(conn, "SELECT set_config('role', $1, false)", 1, &role,
+	res = pq_query(conn, "SELECT set_config('role', $1, false)", 1, &role,
 		    "set role", e);
 	PQclear(res);
 	return res ? 0 : -1;
@@ -734,7 +709,7 @@ load_ladder(struct report *r, PGconn *conn, struct err *e)
 	PGresult *res;
 	int y = 1, m = 1;
 
-	res = query(conn,
+	res = pq_query(conn,
 		    "SELECT CASE WHEN to_regclass('hr_ladder') IS NULL "
 		    "THEN 0 WHEN has_table_privilege(to_regclass('hr_ladder'), "
 		    "'SELECT') THEN 1 ELSE -1 END",
@@ -751,7 +726,7 @@ load_ladder(struct report *r, PGconn *conn, struct err *e)
 	snprintf(quarter, sizeof(quarter), "%04dQ%d", y, (m - 1) / 3 + 1);
 	snprintf(periods, sizeof(periods), "{%s,%s,%04d}", r->month, quarter,
 		 y);
-	r->ladder = query(conn,
+	r->ladder = pq_query(conn,
 			  "SELECT DISTINCT ON (agent_id COLLATE \"C\") "
 			  "agent_id, status, CASE WHEN action = 'stay' THEN "
 			  "'stay' ELSE action || ' ' || from_post || ' -> ' || "
@@ -765,7 +740,7 @@ load_ladder(struct report *r, PGconn *conn, struct err *e)
 int
 report_may_migrate(struct db *db, struct err *e)
 {
-	PGresult *res = query(db_pgconn(db),
+	PGresult *res = pq_query(db_pgconn(db),
 			      "SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
 			      "rolname = 'callqa_pipeline') OR EXISTS (SELECT "
 			      "1 FROM pg_roles WHERE rolname = "
@@ -816,7 +791,7 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	 * The JSON laterals' row estimates are far too high; JIT would then
 	 * compile for seconds a query that runs in milliseconds.
 	 */
-	res = query(conn, "SELECT set_config('TimeZone', $1, false), "
+	res = pq_query(conn, "SELECT set_config('TimeZone', $1, false), "
 			  "set_config('jit', 'off', false)",
 		    1, &tz, "time zone", e);
 	if (res == NULL)
@@ -827,7 +802,7 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	/* Which board: the one asked for, else the latest computed. */
 	p[0] = r->month;
 	p[1] = o->group_by;
-	res = query(conn,
+	res = pq_query(conn,
 		    o->group_by
 			    ? "SELECT group_by, " COMPUTED " FROM ranked_periods "
 			      "WHERE period = $1 AND group_by = $2"
@@ -856,54 +831,54 @@ report_load(struct db *db, const struct report_opts *o, int *no_board,
 	PQclear(res);
 	p[1] = r->group_by;
 	if (o->hr) {
-		if ((r->hr = query(conn, hr_sql, 1, p, "hr_agent_month", e)) ==
+		if ((r->hr = pq_query(conn, hr_sql, 1, p, "hr_agent_month", e)) ==
 			    NULL ||
 		    load_ladder(r, conn, e) < 0)
 			goto fail;
 		return r;
 	}
-	if ((r->board = query(conn, board_sql, 2, p, "manager_board", e)) ==
+	if ((r->board = pq_query(conn, board_sql, 2, p, "manager_board", e)) ==
 	    NULL)
 		goto fail;
 	for (i = 0; i < PQntuples(r->board); i++)
 		r->ngroups += i == 0 || strcmp(PQgetvalue(r->board, i, 0),
 					       PQgetvalue(r->board, i - 1, 0));
 	p[0] = r->prev;
-	if ((r->prevb = query(conn, prev_sql, 2, p, "manager_board", e)) ==
+	if ((r->prevb = pq_query(conn, prev_sql, 2, p, "manager_board", e)) ==
 	    NULL)
 		goto fail;
 	p[0] = r->start;
-	res = query(conn, "DROP TABLE IF EXISTS pg_temp.report_calls", 0, NULL,
+	res = pq_query(conn, "DROP TABLE IF EXISTS pg_temp.report_calls", 0, NULL,
 		    "report_calls", e);
 	PQclear(res);
 	if (res == NULL ||
-	    (res = query(conn, calls_tmp_sql, 0, NULL, "report_calls", e)) ==
+	    (res = pq_query(conn, calls_tmp_sql, 0, NULL, "report_calls", e)) ==
 		    NULL)
 		goto fail;
 	PQclear(res);
-	if ((res = query(conn, calls_fill_sql, 1, p, "manager_calls", e)) ==
+	if ((res = pq_query(conn, calls_fill_sql, 1, p, "manager_calls", e)) ==
 		    NULL ||
-	    (PQclear(res), res = query(conn, "ANALYZE report_calls", 0, NULL,
+	    (PQclear(res), res = pq_query(conn, "ANALYZE report_calls", 0, NULL,
 				       "report_calls", e)) == NULL)
 		goto fail;
 	PQclear(res);
-	if ((r->items = query(conn, items_sql, 0, NULL, "items", e)) == NULL ||
-	    (r->hist = query(conn, hist_sql, 0, NULL, "histogram", e)) == NULL)
+	if ((r->items = pq_query(conn, items_sql, 0, NULL, "items", e)) == NULL ||
+	    (r->hist = pq_query(conn, hist_sql, 0, NULL, "histogram", e)) == NULL)
 		goto fail;
 	p[0] = r->month;
 	p[1] = r->group_by;
-	if ((r->groups = query(conn, groups_sql, 2, p, "groups", e)) == NULL)
+	if ((r->groups = pq_query(conn, groups_sql, 2, p, "groups", e)) == NULL)
 		goto fail;
 	snprintf(lim, sizeof(lim), "%d", r->o.examples);
 	p[2] = lim;
-	if ((r->examples = query(conn, examples_sql, 3, p, "examples", e)) ==
+	if ((r->examples = pq_query(conn, examples_sql, 3, p, "examples", e)) ==
 	    NULL)
 		goto fail;
 	snprintf(arr, sizeof(arr), "{%s,%s,%s,%s,%s,%s}", r->months[0],
 		 r->months[1], r->months[2], r->months[3], r->months[4],
 		 r->months[5]);
 	p[0] = arr;
-	if ((r->trend = query(conn, trend_sql, 2, p, "trend", e)) == NULL)
+	if ((r->trend = pq_query(conn, trend_sql, 2, p, "trend", e)) == NULL)
 		goto fail;
 	return r;
 fail:

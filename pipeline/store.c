@@ -22,6 +22,7 @@
 
 #include "callqa/callqa.h"
 #include "callqa/db.h"
+#include "pq_int.h"
 #include "callqa/record.h"
 #include "callqa/strbuf.h"
 
@@ -178,31 +179,6 @@ store_result_release(struct store_result *res)
 		free(res->batches[i].batch_id);
 	free(res->batches);
 	memset(res, 0, sizeof(*res));
-}
-
-static int
-pg_fail(struct err *e, PGresult *res, PGconn *conn, const char *what)
-{
-	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			    : NULL;
-
-	if (m == NULL)
-		return db_err(e, conn, what);
-	return err_set(e, "%s: %s", what, m);
-}
-
-static int
-exec_ok(PGconn *conn, const char *sql, int n, const char *const *params,
-	const char *what, struct err *e)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	int r = 0;
-
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		r = pg_fail(e, res, conn, what);
-	PQclear(res);
-	return r;
 }
 
 /* The call's duration for the progress line (0 when unknown). */
@@ -695,7 +671,7 @@ run_checks(struct load *ld, struct err *e)
 	 * each).  When every value casts in one statement, none of them
 	 * would change a row: skip them.
 	 */
-	if (exec_ok(ld->conn, "SAVEPOINT casts", 0, NULL, "store", e) < 0)
+	if (pq_exec(ld->conn, "SAVEPOINT casts", 0, NULL, "store", e) < 0)
 		return -1;
 	{
 		PGresult *res = PQexec(ld->conn, fast_sql);
@@ -705,7 +681,7 @@ run_checks(struct load *ld, struct err *e)
 		       strcmp(PQgetvalue(res, 0, 0), "0") == 0;
 		PQclear(res);
 	}
-	if (exec_ok(ld->conn, fast ? "RELEASE SAVEPOINT casts"
+	if (pq_exec(ld->conn, fast ? "RELEASE SAVEPOINT casts"
 				   : "ROLLBACK TO SAVEPOINT casts",
 		    0, NULL, "store", e) < 0)
 		return -1;
@@ -716,7 +692,7 @@ run_checks(struct load *ld, struct err *e)
 					     &name, NULL, NULL, 0);
 
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			pg_fail(e, res, ld->conn, "store");
+			pq_fail(e, res, ld->conn, "store");
 			PQclear(res);
 			return -1;
 		}
@@ -745,11 +721,11 @@ note_shards(struct load *ld, const struct store_result *out, struct err *e)
 		p[1] = num[0];
 		p[2] = num[1];
 		p[3] = p[4] = p[5] = "0";
-		if (exec_ok(ld->conn, "INSERT INTO batches (batch_id) VALUES "
+		if (pq_exec(ld->conn, "INSERT INTO batches (batch_id) VALUES "
 			    "($1) ON CONFLICT DO NOTHING", 1, p, "batches",
 			    e) < 0)
 			return -1;
-		return exec_ok(ld->conn, shard_sql, 6, p, "batch_shards", e);
+		return pq_exec(ld->conn, shard_sql, 6, p, "batch_shards", e);
 	}
 	for (i = 0; i < out->nbatches; i++) {
 		const struct store_count *c = &out->batches[i];
@@ -767,7 +743,7 @@ note_shards(struct load *ld, const struct store_result *out, struct err *e)
 		p[3] = num[2];
 		p[4] = num[3];
 		p[5] = num[4];
-		if (exec_ok(ld->conn, shard_sql, 6, p, "batch_shards", e) < 0)
+		if (pq_exec(ld->conn, shard_sql, 6, p, "batch_shards", e) < 0)
 			return -1;
 	}
 	return 0;
@@ -780,7 +756,7 @@ collect(struct load *ld, struct store_result *out, struct err *e)
 	int i, n;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pg_fail(e, res, ld->conn, "store");
+		pq_fail(e, res, ld->conn, "store");
 		PQclear(res);
 		return -1;
 	}
@@ -827,15 +803,15 @@ store_load(struct db *db, FILE *fp, const char *name,
 		goto out;
 	if (plan_columns(&ld, e) < 0)
 		goto out;
-	if (exec_ok(ld.conn, "BEGIN", 0, NULL, "begin", e) < 0)
+	if (pq_exec(ld.conn, "BEGIN", 0, NULL, "begin", e) < 0)
 		goto out;
 	in_tx = 1;
 	create_sql(&sql);
-	if (exec_ok(ld.conn, sql.buf, 0, NULL, "staging table", e) < 0)
+	if (pq_exec(ld.conn, sql.buf, 0, NULL, "staging table", e) < 0)
 		goto out;
 	pr = PQexec(ld.conn, "COPY stage FROM STDIN");
 	if (PQresultStatus(pr) != PGRES_COPY_IN) {
-		pg_fail(e, pr, ld.conn, "copy");
+		pq_fail(e, pr, ld.conn, "copy");
 		goto out;
 	}
 	PQclear(pr);
@@ -860,34 +836,34 @@ store_load(struct db *db, FILE *fp, const char *name,
 	}
 	pr = PQgetResult(ld.conn);
 	if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
-		pg_fail(e, pr, ld.conn, "copy");
+		pq_fail(e, pr, ld.conn, "copy");
 		goto out;
 	}
 	PQclear(pr);
 	pr = NULL;
 	/* The planner's view of the stage (joins with calls at volume). */
-	if (exec_ok(ld.conn, "ANALYZE stage (call_id, batch_id, agent_id, "
+	if (pq_exec(ld.conn, "ANALYZE stage (call_id, batch_id, agent_id, "
 		    "reject_reason)", 0, NULL, "store", e) < 0)
 		goto out;
 	/* One store at a time from here: the duplicate checks need it. */
-	if (exec_ok(ld.conn, "SELECT pg_advisory_xact_lock(7170317002)", 0,
+	if (pq_exec(ld.conn, "SELECT pg_advisory_xact_lock(7170317002)", 0,
 		    NULL, "store lock", e) < 0 ||
 	    run_checks(&ld, e) < 0 ||
-	    exec_ok(ld.conn, batches_sql, 0, NULL, "batches", e) < 0 ||
-	    exec_ok(ld.conn, agents_sql, 0, NULL, "agents", e) < 0)
+	    pq_exec(ld.conn, batches_sql, 0, NULL, "batches", e) < 0 ||
+	    pq_exec(ld.conn, agents_sql, 0, NULL, "agents", e) < 0)
 		goto out;
 	strbuf_reset(&sql);
 	upsert_sql(&sql, D_CALL);
-	if (exec_ok(ld.conn, sql.buf, 0, NULL, "calls", e) < 0)
+	if (pq_exec(ld.conn, sql.buf, 0, NULL, "calls", e) < 0)
 		goto out;
 	strbuf_reset(&sql);
 	upsert_sql(&sql, D_SCORE);
-	if (exec_ok(ld.conn, sql.buf, 0, NULL, "scores", e) < 0 ||
-	    exec_ok(ld.conn, stale_sql, 0, NULL, "rejects", e) < 0 ||
-	    exec_ok(ld.conn, rejects_sql, 0, NULL, "rejects", e) < 0 ||
-	    exec_ok(ld.conn, counts_sql, 0, NULL, "batches", e) < 0 ||
+	if (pq_exec(ld.conn, sql.buf, 0, NULL, "scores", e) < 0 ||
+	    pq_exec(ld.conn, stale_sql, 0, NULL, "rejects", e) < 0 ||
+	    pq_exec(ld.conn, rejects_sql, 0, NULL, "rejects", e) < 0 ||
+	    pq_exec(ld.conn, counts_sql, 0, NULL, "batches", e) < 0 ||
 	    collect(&ld, &out, e) < 0 || note_shards(&ld, &out, e) < 0 ||
-	    exec_ok(ld.conn, "COMMIT", 0, NULL, "commit", e) < 0)
+	    pq_exec(ld.conn, "COMMIT", 0, NULL, "commit", e) < 0)
 		goto out;
 	in_tx = 0;
 	*res = out;
@@ -946,7 +922,7 @@ store_finalise(struct db *db, const char *batch, int shards,
 	snprintf(num, sizeof(num), "%d", shards);
 	res = PQexecParams(conn, finalise_sql, 2, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		pg_fail(e, res, conn, "finalise");
+		pq_fail(e, res, conn, "finalise");
 		goto out;
 	}
 	if (atol(PQgetvalue(res, 0, 0)) == 0) {
