@@ -52,24 +52,28 @@ ladder_cell(const struct ladder_board *b, int r, enum ladder_col c)
  * scored calls, mean score, the two quantities (sum, calls carrying the
  * column with a value that is not NULL, bad values), ledger points, rubric
  * versions.  One score per
- * call, picked as callqa-rank picks it.
+ * call, picked as callqa-rank picks it.  The period's bounds are on both
+ * tables' started_at (the partition key), so both read only the period's
+ * month partitions.
  */
 static const char agents_sql[] =
 	"WITH b AS (SELECT $1::date::timestamptz AS lo, ($1::date + "
 	"$2::interval)::timestamptz AS hi), "
 	"pc AS (SELECT c.* FROM calls c, b WHERE c.started_at >= b.lo AND "
 	"c.started_at < b.hi), "
-	"sc AS (SELECT DISTINCT ON (s.call_id) s.call_id, s.score, "
-	"s.rubric_version FROM scores s JOIN pc USING (call_id) WHERE "
-	"s.eligible AND s.score IS NOT NULL ORDER BY s.call_id, s.scored_at "
-	"DESC, s.rubric_version), "
+	"sc AS (SELECT DISTINCT ON (s.call_id) s.call_id, s.started_at, "
+	"s.score, s.rubric_version FROM scores s JOIN pc ON s.call_id = "
+	"pc.call_id AND s.started_at = pc.started_at, b WHERE s.started_at "
+	">= b.lo AND s.started_at < b.hi AND s.eligible AND s.score IS NOT "
+	"NULL ORDER BY s.call_id, s.scored_at DESC, s.rubric_version), "
 	"g AS (SELECT DISTINCT ON (agent_id) agent_id, coalesce(post, '') AS "
 	"post, coalesce(team, '') AS team FROM pc ORDER BY agent_id, "
 	"started_at DESC, call_id DESC), "
 	"x AS (SELECT pc.agent_id, sc.score, sc.rubric_version, "
 	"pc.extra->>$3::text AS cb, pc.extra->>$3::text IS NOT NULL AS "
 	"has_cb, pc.extra->>$4::text AS rec, pc.extra->>$4::text IS NOT NULL "
-	"AS has_rec FROM sc JOIN pc USING (call_id)), "
+	"AS has_rec FROM sc JOIN pc ON pc.call_id = sc.call_id AND "
+	"pc.started_at = sc.started_at), "
 	"l AS (SELECT agent_id, sum(points)::int AS pts FROM ledger WHERE "
 	"month >= $1::date AND month < $1::date + $2::interval GROUP BY "
 	"agent_id) "

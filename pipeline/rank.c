@@ -310,7 +310,10 @@ rank_board_release(struct rank_board *b)
  * bounds are plain expressions of the parameters, so the planner sees how
  * few rows they select), and each call's score is one index probe: at 10
  * million stored calls this takes seconds where joining whole tables took
- * tens (see pipeline/sql/004_month_queries.sql).
+ * tens (see pipeline/sql/025_month_queries.sql).  calls and scores are
+ * partitioned by month (030_month_partitions.sql): the range reads only the
+ * month's partitions (and the neighbour when the policy's time zone is not
+ * UTC), and the probe matches started_at too, so it reads one partition.
  */
 static const char scores_sql[] =
 	"WITH cm AS MATERIALIZED (SELECT c.call_id, c.agent_id, "
@@ -322,7 +325,8 @@ static const char scores_sql[] =
 	"agent_id, started_at DESC), "
 	"sc AS (SELECT cm.agent_id, s.score, s.rubric_version FROM cm CROSS "
 	"JOIN LATERAL (SELECT s.score, s.rubric_version FROM scores s WHERE "
-	"s.call_id = cm.call_id AND s.eligible AND s.score IS NOT NULL ORDER "
+	"s.call_id = cm.call_id AND s.started_at = cm.started_at AND "
+	"s.eligible AND s.score IS NOT NULL ORDER "
 	"BY s.scored_at DESC, s.rubric_version LIMIT 1) s) "
 	"SELECT g.grp, sc.agent_id, count(*), avg(sc.score)::float8, "
 	"coalesce(var_samp(sc.score)::float8, 'NaN'), string_agg(DISTINCT "

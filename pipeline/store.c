@@ -485,29 +485,42 @@ add_cast(struct strbuf *sb, const struct scol *c)
 		strbuf_adds(sb, c->name);
 }
 
-/* Upsert of calls or scores from the good staging rows. */
+/* Whether staging column c is set by the upsert of d (not a key). */
+static int
+sets(const struct scol *c, enum dest d)
+{
+	return c->dest == d && strcmp(c->name, "started_at") != 0;
+}
+
+/*
+ * Upsert of calls or scores from the good staging rows.  Both tables are
+ * partitioned by started_at (030_month_partitions.sql), which is part of
+ * their keys: a call whose started_at changed was moved by the registry
+ * update before this (ON UPDATE CASCADE), so it conflicts here.
+ */
 static void
 upsert_sql(struct strbuf *sb, enum dest d)
 {
 	const char *tab = d == D_CALL ? "calls" : "scores";
 	int i, first;
 
-	strbuf_addf(sb, "INSERT INTO %s AS t (call_id, batch_id", tab);
+	strbuf_addf(sb, "INSERT INTO %s AS t (call_id, batch_id, started_at",
+		    tab);
 	if (d == D_SCORE)
 		strbuf_adds(sb, ", rubric_version, eligible, sections");
 	else
 		strbuf_adds(sb, ", extra");
 	for (i = 0; i < NSCOLS; i++)
-		if (scols[i].dest == d)
+		if (sets(&scols[i], d))
 			strbuf_addf(sb, ", %s", scols[i].name);
-	strbuf_adds(sb, ") SELECT call_id, batch_id");
+	strbuf_adds(sb, ") SELECT call_id, batch_id, started_at::timestamptz");
 	if (d == D_SCORE)
 		strbuf_adds(sb, ", rubric_version, coalesce(eligible::boolean,"
 				" score IS NOT NULL), sections::jsonb");
 	else
 		strbuf_adds(sb, ", extra::jsonb");
 	for (i = 0; i < NSCOLS; i++)
-		if (scols[i].dest == d) {
+		if (sets(&scols[i], d)) {
 			strbuf_adds(sb, ", ");
 			add_cast(sb, &scols[i]);
 		}
@@ -515,21 +528,22 @@ upsert_sql(struct strbuf *sb, enum dest d)
 	if (d == D_SCORE)
 		strbuf_adds(sb, " AND rubric_version IS NOT NULL");
 	strbuf_addf(sb, " ON CONFLICT (%s) DO UPDATE SET (",
-		    d == D_CALL ? "call_id" : "call_id, rubric_version");
+		    d == D_CALL ? "call_id, started_at"
+				: "call_id, rubric_version, started_at");
 	strbuf_adds(sb, d == D_CALL ? "extra" : "eligible, sections");
 	for (i = 0; i < NSCOLS; i++)
-		if (scols[i].dest == d)
+		if (sets(&scols[i], d))
 			strbuf_addf(sb, ", %s", scols[i].name);
 	strbuf_adds(sb, ") = ROW(");
 	strbuf_adds(sb, d == D_CALL ? "excluded.extra"
 				    : "excluded.eligible, excluded.sections");
 	for (i = 0; i < NSCOLS; i++)
-		if (scols[i].dest == d)
+		if (sets(&scols[i], d))
 			strbuf_addf(sb, ", excluded.%s", scols[i].name);
 	strbuf_adds(sb, ") WHERE t.batch_id = excluded.batch_id AND (");
 	first = 1;
 	for (i = 0; i < NSCOLS; i++)
-		if (scols[i].dest == d) {
+		if (sets(&scols[i], d)) {
 			strbuf_addf(sb, "%st.%s", first ? "" : ", ",
 				    scols[i].name);
 			first = 0;
@@ -538,7 +552,7 @@ upsert_sql(struct strbuf *sb, enum dest d)
 	strbuf_adds(sb, ") IS DISTINCT FROM (");
 	first = 1;
 	for (i = 0; i < NSCOLS; i++)
-		if (scols[i].dest == d) {
+		if (sets(&scols[i], d)) {
 			strbuf_addf(sb, "%sexcluded.%s", first ? "" : ", ",
 				    scols[i].name);
 			first = 0;
@@ -558,6 +572,13 @@ static const char *const check_sql[] = {
 	"left(started_at, 40)) WHERE reject_reason IS NULL AND "
 	"callqa_try_timestamptz(started_at) IS NULL RETURNING reject_reason",
 
+	/* Month partitions exist for 1970 to 2199 (callqa_ensure_months). */
+	"UPDATE stage SET reject_stage = 'store', reject_reason = "
+	"format('%s:%s: started_at %L is out of range (1970 to 2199)', "
+	"$1::text, lineno, left(started_at, 40)) WHERE reject_reason IS NULL "
+	"AND NOT (started_at::timestamptz >= '1970-01-01+00' AND "
+	"started_at::timestamptz < '2200-01-01+00') RETURNING reject_reason",
+
 	"UPDATE stage SET reject_stage = 'store', reject_reason = "
 	"format('%s:%s: segments is not valid JSON', $1::text, lineno) "
 	"WHERE reject_reason IS NULL AND segments IS NOT NULL AND "
@@ -575,26 +596,62 @@ static const char *const check_sql[] = {
 	"IS NULL) d WHERE s.lineno = d.lineno AND d.lineno <> d.first "
 	"RETURNING s.reject_reason",
 
+	/* The registry holds every call id stored, in any month. */
 	"UPDATE stage s SET reject_stage = 'store', reject_reason = "
 	"format('%s:%s: duplicate call_id %L: already stored by batch %L', "
-	"$1::text, s.lineno, s.call_id, c.batch_id) FROM calls c WHERE "
-	"s.reject_reason IS NULL AND c.call_id = s.call_id AND c.batch_id <> "
+	"$1::text, s.lineno, s.call_id, r.batch_id) FROM call_ids r WHERE "
+	"s.reject_reason IS NULL AND r.call_id = s.call_id AND r.batch_id <> "
 	"s.batch_id RETURNING s.reject_reason",
+
+	/* A month moved out by callqa db detach-month takes no call. */
+	"UPDATE stage s SET reject_stage = 'store', reject_reason = "
+	"format('%s:%s: call %L is in %s, an archived month', $1::text, "
+	"s.lineno, s.call_id, to_char(a.month, 'YYYY-MM')) FROM "
+	"archived_months a WHERE s.reject_reason IS NULL AND (date_trunc("
+	"'month', s.started_at::timestamptz AT TIME ZONE 'UTC')::date = "
+	"a.month OR EXISTS (SELECT 1 FROM call_ids r WHERE r.call_id = "
+	"s.call_id AND date_trunc('month', r.started_at AT TIME ZONE 'UTC')"
+	"::date = a.month)) RETURNING s.reject_reason",
 
 	"UPDATE stage s SET reject_stage = 'store', reject_reason = "
 	"format('%s:%s: no batch_id', $1::text, s.lineno) WHERE batch_id IS "
 	"NULL RETURNING s.reject_reason",
 };
 
-/* Whether check_sql[0..2] have nothing to do ("0"), or fails. */
+/* Whether check_sql[0..3] have nothing to do ("0"), or fails. */
 static const char fast_sql[] =
-	"SELECT count(*) FILTER (WHERE started_at IS NULL), "
+	"SELECT count(*) FILTER (WHERE started_at IS NULL OR NOT "
+	"(started_at::timestamptz >= '1970-01-01+00' AND "
+	"started_at::timestamptz < '2200-01-01+00')), "
 	"count(started_at::timestamptz), count(segments::jsonb), "
 	"count(items::jsonb) FROM stage WHERE reject_reason IS NULL";
 
 static const char batches_sql[] =
 	"INSERT INTO batches (batch_id) SELECT DISTINCT batch_id FROM stage "
 	"WHERE batch_id IS NOT NULL ON CONFLICT (batch_id) DO NOTHING";
+
+/*
+ * The month partitions of the good calls (made when missing, under the
+ * store lock that this transaction holds: see 030_month_partitions.sql).
+ */
+static const char months_sql[] =
+	"SELECT coalesce(sum(callqa_ensure_months(m, m)), 0) FROM (SELECT "
+	"DISTINCT date_trunc('month', started_at::timestamptz AT TIME ZONE "
+	"'UTC') AT TIME ZONE 'UTC' AS m FROM stage WHERE reject_reason IS "
+	"NULL) t";
+
+/*
+ * The registry of call ids: new calls, and the calls of this batch whose
+ * started_at changed (a corrected manifest).  Updating started_at here
+ * moves the call and all its scores to their new month's partitions
+ * (ON UPDATE CASCADE), so the upserts after it find them.
+ */
+static const char registry_sql[] =
+	"INSERT INTO call_ids AS r (call_id, started_at, batch_id) SELECT "
+	"call_id, started_at::timestamptz, batch_id FROM stage WHERE "
+	"reject_reason IS NULL ON CONFLICT (call_id) DO UPDATE SET started_at "
+	"= excluded.started_at WHERE r.batch_id = excluded.batch_id AND "
+	"r.started_at <> excluded.started_at";
 
 static const char agents_sql[] =
 	"INSERT INTO agents AS a (agent_id, team, post, first_seen, last_seen) "
@@ -686,7 +743,7 @@ run_checks(struct load *ld, struct err *e)
 		    0, NULL, "store", e) < 0)
 		return -1;
 	if (fast)
-		i = 3;
+		i = 4;
 	for (; i < sizeof(check_sql) / sizeof(check_sql[0]); i++) {
 		PGresult *res = PQexecParams(ld->conn, check_sql[i], 1, NULL,
 					     &name, NULL, NULL, 0);
@@ -845,12 +902,18 @@ store_load(struct db *db, FILE *fp, const char *name,
 	if (pq_exec(ld.conn, "ANALYZE stage (call_id, batch_id, agent_id, "
 		    "reject_reason)", 0, NULL, "store", e) < 0)
 		goto out;
-	/* One store at a time from here: the duplicate checks need it. */
+	/*
+	 * One store at a time from here: the duplicate checks need it, and
+	 * it is the first lock of every writer of calls, scores and call_ids
+	 * (030_month_partitions.sql says why that cannot deadlock).
+	 */
 	if (pq_exec(ld.conn, "SELECT pg_advisory_xact_lock(7170317002)", 0,
 		    NULL, "store lock", e) < 0 ||
 	    run_checks(&ld, e) < 0 ||
+	    pq_exec(ld.conn, months_sql, 0, NULL, "month partitions", e) < 0 ||
 	    pq_exec(ld.conn, batches_sql, 0, NULL, "batches", e) < 0 ||
-	    pq_exec(ld.conn, agents_sql, 0, NULL, "agents", e) < 0)
+	    pq_exec(ld.conn, agents_sql, 0, NULL, "agents", e) < 0 ||
+	    pq_exec(ld.conn, registry_sql, 0, NULL, "call_ids", e) < 0)
 		goto out;
 	strbuf_reset(&sql);
 	upsert_sql(&sql, D_CALL);
