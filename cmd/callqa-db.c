@@ -1,7 +1,7 @@
 /*
  * callqa-db: manage callqa's private PostgreSQL cluster under var/ (start,
- * stop, status, its conninfo) and apply the schema migrations to the
- * database callqa uses.
+ * stop, status, its conninfo), apply the schema migrations to the
+ * database callqa uses, list its months and archive a closed one.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,7 +17,9 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: callqa-db [-qv] [--db CONNINFO] "
-		"start|stop|status|url|migrate\n"
+		"start|stop|status|url|migrate|months\n"
+		"       callqa-db [-qv] [--db CONNINFO] --by NAME detach-month "
+		"YYYY-MM\n"
 		"  start        create (initdb) and start the private cluster "
 		"under $CALLQA_VAR or ./var\n"
 		"  stop         stop it\n"
@@ -25,36 +27,122 @@ usage(FILE *fp)
 		"  url          print its conninfo\n"
 		"  migrate      apply the schema migrations to the database "
 		"(--db, $CALLQA_DB, PG*, or the private cluster)\n"
-		"      --db CONNINFO  the database for migrate\n"
+		"  months       list the months of calls: live partitions and "
+		"archived months\n"
+		"  detach-month YYYY-MM  move a closed month's partitions out "
+		"of calls and scores\n"
+		"               into the tables archive_calls_YYYY_MM and "
+		"archive_scores_YYYY_MM\n"
+		"      --db CONNINFO  the database for migrate, months, "
+		"detach-month\n"
+		"      --by NAME      who detaches the month (required)\n"
 		"  -q, --quiet        no notes\n"
 		"  -v, --verbose      notes too\n"
 		"  -h, --help         this help\n"
 		"      --version      print the version\n");
 }
 
-static int
-migrate(const char *opt)
+/* Connect to the database callqa uses (migrated), or NULL. */
+static struct db *
+open_db(const char *opt, int *applied)
 {
 	struct db *db = NULL;
 	char *url;
 	struct err e;
-	int n = 0, rval = 1;
 
 	if ((url = db_conninfo(opt, &e)) == NULL) {
 		msg_error("%s", e.msg);
-		return 1;
+		return NULL;
 	}
 	if ((db = db_connect(url, &e)) == NULL ||
-	    db_migrate(db, &n, &e) < 0) {
+	    db_migrate(db, applied, &e) < 0) {
 		msg_error("%s", e.msg);
-		goto out;
+		db_free(db);
+		db = NULL;
 	}
-	msg_note("%d migration%s applied", n, n == 1 ? "" : "s");
-	rval = 0;
-out:
-	db_free(db);
 	free(url);
-	return rval;
+	return db;
+}
+
+/* 1234567 -> "1.2 MB" */
+static void
+size_text(long long bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB" };
+	double v = (double)bytes;
+	int i = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%lld B", bytes);
+		return;
+	}
+	while (v >= 1024 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, size, "%.1f %s", v, unit[i]);
+}
+
+static int
+months(const char *opt)
+{
+	struct db_month *m = NULL;
+	struct db *db;
+	struct err e;
+	char size[32];
+	int i, n = 0;
+
+	if ((db = open_db(opt, NULL)) == NULL)
+		return 1;
+	if (db_months(db, &m, &n, &e) < 0) {
+		msg_error("%s", e.msg);
+		db_free(db);
+		return 1;
+	}
+	printf("%-7s  %-8s  %10s  %10s  %10s  %s\n", "month", "state",
+	       "calls", "scores", "size", "closed");
+	for (i = 0; i < n; i++) {
+		size_text(m[i].bytes, size, sizeof(size));
+		printf("%-7s  %-8s  %10lld  %10lld  %10s  %s\n", m[i].month,
+		       m[i].state, m[i].calls, m[i].scores, size,
+		       m[i].closed ? "yes" : "no");
+	}
+	free(m);
+	db_free(db);
+	return 0;
+}
+
+static int
+detach_month(const char *opt, const char *month, const char *by)
+{
+	struct db *db;
+	struct err e;
+	long long calls = 0;
+
+	if ((db = open_db(opt, NULL)) == NULL)
+		return 1;
+	if (db_detach_month(db, month, by, &calls, &e) < 0) {
+		msg_error("%s", e.msg);
+		db_free(db);
+		return 1;
+	}
+	msg_note("month %s detached: %lld calls in archive_calls_%.4s_%.2s",
+		 month, calls, month, month + 5);
+	db_free(db);
+	return 0;
+}
+
+static int
+migrate(const char *opt)
+{
+	struct db *db;
+	int n = 0;
+
+	if ((db = open_db(opt, &n)) == NULL)
+		return 1;
+	msg_note("%d migration%s applied", n, n == 1 ? "" : "s");
+	db_free(db);
+	return 0;
 }
 
 int
@@ -62,13 +150,14 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "by", required_argument, NULL, 'b' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *opt_db = NULL, *cmd;
+	const char *opt_db = NULL, *opt_by = NULL, *cmd;
 	char *var = NULL, *url;
 	struct err e;
 	long pid = 0;
@@ -79,6 +168,9 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			opt_db = optarg;
+			break;
+		case 'b':
+			opt_by = optarg;
 			break;
 		case 'q':
 			msg_set_level(MSG_QUIET);
@@ -97,13 +189,31 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
 	cmd = argv[optind];
+	if (strcmp(cmd, "detach-month") == 0) {
+		if (optind + 2 != argc || opt_by == NULL || *opt_by == '\0') {
+			msg_error("detach-month: want a month YYYY-MM and "
+				  "--by NAME");
+			usage(stderr);
+			return 2;
+		}
+		rval = detach_month(opt_db, argv[optind + 1], opt_by);
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
 	if (strcmp(cmd, "migrate") == 0) {
 		rval = migrate(opt_db);
+		goto out;
+	}
+	if (strcmp(cmd, "months") == 0) {
+		rval = months(opt_db);
 		goto out;
 	}
 	if (strcmp(cmd, "start") != 0 && strcmp(cmd, "stop") != 0 &&

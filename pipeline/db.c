@@ -707,3 +707,60 @@ db_use_pipeline_role(struct db *db, struct err *e)
 	return exec_simple(db->conn, "SET ROLE callqa_pipeline", "set role",
 			   e);
 }
+
+int
+db_months(struct db *db, struct db_month **months, int *n, struct err *e)
+{
+	PGresult *res = PQexec(db->conn,
+			       "SELECT month, state, calls, scores, bytes, "
+			       "closed FROM callqa_months()");
+	struct db_month *m;
+	int i, rows;
+
+	*months = NULL;
+	*n = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		res_err(e, res, db->conn, "months");
+		PQclear(res);
+		return -1;
+	}
+	rows = PQntuples(res);
+	if ((m = calloc(rows ? (size_t)rows : 1, sizeof(*m))) == NULL) {
+		PQclear(res);
+		return err_set(e, "out of memory");
+	}
+	for (i = 0; i < rows; i++) {
+		snprintf(m[i].month, sizeof(m[i].month), "%s",
+			 PQgetvalue(res, i, 0));
+		snprintf(m[i].state, sizeof(m[i].state), "%s",
+			 PQgetvalue(res, i, 1));
+		m[i].calls = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		m[i].scores = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		m[i].bytes = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+		m[i].closed = strcmp(PQgetvalue(res, i, 5), "t") == 0;
+	}
+	PQclear(res);
+	*months = m;
+	*n = rows;
+	return 0;
+}
+
+int
+db_detach_month(struct db *db, const char *month, const char *by,
+		long long *calls, struct err *e)
+{
+	const char *p[2] = { month, by };
+	PGresult *res = PQexecParams(db->conn,
+				     "SELECT callqa_detach_month($1, $2)", 2,
+				     NULL, p, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		res_err(e, res, db->conn, "detach-month");
+		PQclear(res);
+		return -1;
+	}
+	if (calls)
+		*calls = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}

@@ -74,6 +74,33 @@ int db_migrate(struct db *db, int *applied, struct err *e);
  */
 int db_use_pipeline_role(struct db *db, struct err *e);
 
+/* A month of calls and scores (030_month_partitions.sql). */
+struct db_month {
+	char month[8];	 /* YYYY-MM */
+	char state[12];	 /* "live" (partitions) or "archived" (detached) */
+	long long calls; /* rows */
+	long long scores;
+	long long bytes; /* tables and indexes */
+	int closed;	 /* the month's last closure action is "close" */
+};
+
+/*
+ * The months of calls: the live partitions, then the archived months,
+ * each in month order.  *months (free() it) gets *n entries.  0 or -1.
+ */
+int db_months(struct db *db, struct db_month **months, int *n,
+	      struct err *e);
+
+/*
+ * Detach the calls and scores partitions of a closed month (YYYY-MM) into
+ * the standalone tables archive_calls_YYYY_MM and archive_scores_YYYY_MM,
+ * recorded in archived_months with by (who) and the database login.
+ * Refuses a month that is not closed, not stored or already archived.
+ * *calls (when not NULL) gets how many calls left.  0 or -1.
+ */
+int db_detach_month(struct db *db, const char *month, const char *by,
+		    long long *calls, struct err *e);
+
 /*
  * Run one statement with text parameters (NULL: SQL NULL); fails unless
  * it succeeds.  For statements whose result is not needed.
