@@ -126,8 +126,9 @@ detach_month(const char *opt, const char *month, const char *by)
 		db_free(db);
 		return 1;
 	}
-	msg_note("month %s detached: %lld calls in archive_calls_%.4s_%.2s",
-		 month, calls, month, month + 5);
+	printf("month %s detached: %lld calls in archive_calls_%.4s_%.2s, "
+	       "their scores in archive_scores_%.4s_%.2s\n",
+	       month, calls, month, month + 5, month, month + 5);
 	db_free(db);
 	return 0;
 }
