@@ -3,7 +3,8 @@
 # `callqa nightly --slurm N` store it): each shard's row in batch_shards
 # with its counts, --finalise telling a complete batch from one with
 # shards missing, a re-run shard stored once, an empty shard, and 4 shards
-# stored at once (no deadlock, no lost update).
+# stored at once (no deadlock, no lost update), also into a fresh database
+# where they all make the same new month partitions.
 . "${CALLQA_TOP:-.}/tests/lib.sh"
 . "$CALLQA_TOP/tests/pg.sh"
 pg_start
@@ -94,6 +95,39 @@ is "$(sql "SELECT count(*) || ' ' || count(DISTINCT call_id) FROM calls WHERE ba
 is "$(sql "SELECT inputs || ' ' || stored FROM batches WHERE batch_id = 'P'")" \
 	"12000 12000" "no lost update of the batch row"
 is "$(sql "SELECT count(*) FROM agents WHERE agent_id LIKE 'A%'")" 40 "40 agents"
+
+# 4 shards at once into a fresh database, each with calls of the same six
+# months that have no partition yet, while a reader counts calls: every
+# month made once (callqa_ensure_months under the store lock), no
+# deadlock, every call stored once in its month.
+sql "CREATE DATABASE fresh" >/dev/null
+FRESH=$(printf '%s\n' "$DB_URL" | sed 's/dbname=[^ ]*/dbname=fresh/')
+callqa-db -q --db "$FRESH" migrate
+{ record_header; for m in 01 02 03 04 05 06; do records 500 Q Q$m 12 2027-$m; done; } >"$TMP/q.tsv"
+for k in 0 1 2 3; do
+	awk -v k=$k 'NR == 1 || (NR - 2) % 4 == k' "$TMP/q.tsv" >"$TMP/q$k.tsv"
+done
+(i=0; while [ $i -lt 30 ]; do
+	psql -X -q -A -t -v ON_ERROR_STOP=1 "$FRESH" -c "SELECT count(*) FROM calls" >/dev/null || exit 1
+	i=$((i + 1))
+done) &
+reader=$!
+pids=
+for k in 0 1 2 3; do
+	callqa-store --db "$FRESH" -b Q --shard $k/4 "$TMP/q$k.tsv" 2>"$TMP/qerr$k" &
+	pids="$pids $!"
+done
+st=
+for p in $pids; do wait "$p"; st="$st$? "; done
+wait $reader
+is "$st$?" "0 0 0 0 0" "4 shards making the same 6 months at once, and a reader: all succeed"
+cat "$TMP"/qerr* | grep -v 'callqa-store: batch Q: 750 inputs' | sed 's/^/# /'
+is "$(psql -X -q -A -t "$FRESH" -c "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'calls'::regclass")" \
+	"calls_2027_01 calls_2027_02 calls_2027_03 calls_2027_04 calls_2027_05 calls_2027_06" \
+	"each month's partition made once"
+is "$(psql -X -q -A -t "$FRESH" -c "SELECT string_agg(to_char(started_at, 'MM') || ':' || n, ' ' ORDER BY started_at) FROM (SELECT date_trunc('month', started_at) AS started_at, count(*) AS n FROM calls GROUP BY 1) t")" \
+	"01:500 02:500 03:500 04:500 05:500 06:500" "every call stored once, in its month"
+is "$(psql -X -q -A -t "$FRESH" -c "SELECT count(*) FROM scores")" 3000 "with its score"
 
 # The reader roles cannot see the shards.
 ROLE=callqa_hr sql "SELECT count(*) FROM batch_shards" >/dev/null 2>&1
