@@ -7,7 +7,9 @@
 -- real store's, except items (two items here, a rubric has about ten).
 -- Foreign keys are not checked while loading (session_replication_role)
 -- and the secondary indexes are dropped and made again afterwards, as a
--- bulk load would; the schema is callqa's.
+-- bulk load would; the schema is callqa's (030: the month partitions are
+-- made first by callqa_ensure_months, each call registered in call_ids,
+-- each score with its call's started_at).
 \set ON_ERROR_STOP 1
 SET session_replication_role = replica;
 SET synchronous_commit = off;
@@ -25,6 +27,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+SELECT callqa_ensure_months('2024-11-01 00:00+00', '2026-10-31 23:59+00');
 
 INSERT INTO agents (agent_id, team, post, first_seen, last_seen)
 SELECT 'A' || lpad(a::text, 4, '0'), 'T' || lpad(((a - 1) / 50 + 1)::text, 2, '0'),
@@ -69,9 +73,13 @@ FROM (SELECT i, d, a,
 	    FROM (SELECT i, (i - 1) * 730.0 / :n AS x
 		  FROM generate_series(1::bigint, :n) i) g) h) c;
 
-INSERT INTO scores (call_id, rubric_version, rubric, score, sections,
-	critical_fail, eligible, ineligible_reason, items, batch_id, scored_at)
-SELECT 'C' || lpad(i::text, 9, '0'),
+INSERT INTO call_ids (call_id, started_at, batch_id, registered_at)
+SELECT call_id, started_at, batch_id, stored_at FROM calls;
+
+INSERT INTO scores (call_id, started_at, rubric_version, rubric, score,
+	sections, critical_fail, eligible, ineligible_reason, items, batch_id,
+	scored_at)
+SELECT 'C' || lpad(i::text, 9, '0'), ts,
        '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
        'default', CASE WHEN elig THEN sc END,
        CASE WHEN elig THEN jsonb_build_object('tone', least(100, sc + 2),
@@ -82,12 +90,15 @@ SELECT 'C' || lpad(i::text, 9, '0'),
        'N' || lpad(d::text, 3, '0'),
        '2024-11-02 01:00+00'::timestamptz + d * interval '1 day'
 FROM (SELECT i, d, (i * 40503) % 100 >= 3 AS elig,
+	     '2024-11-01 08:00+00'::timestamptz + d * interval '1 day'
+		     + (x - d) * interval '10 hours' AS ts,
 	     round(least(100, greatest(0, 70 + ((a * 37) % 21)
 		     + (random() + random() + random() - 1.5) * 16))::numeric,
 		   1) AS sc
-      FROM (SELECT i, floor((i - 1) * 730.0 / :n)::integer AS d,
+      FROM (SELECT i, x, floor(x)::integer AS d,
 		   ((i * 2654435761) % 4294967296) % 2000 + 1 AS a
-	    FROM generate_series(1::bigint, :n) i) g) s;
+	    FROM (SELECT i, (i - 1) * 730.0 / :n AS x
+		  FROM generate_series(1::bigint, :n) i) g0) g) s;
 
 UPDATE batches b SET (inputs, stored) = (t.n, t.n)
 FROM (SELECT batch_id, count(*) AS n FROM calls GROUP BY 1) t
@@ -102,4 +113,4 @@ BEGIN
 END
 $$;
 SET session_replication_role = DEFAULT;
-VACUUM (ANALYZE) agents, batches, calls, scores;
+VACUUM (ANALYZE) agents, batches, call_ids, calls, scores;
