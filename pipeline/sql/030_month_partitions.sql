@@ -277,7 +277,12 @@ ALTER TABLE scores ADD FOREIGN KEY (batch_id) REFERENCES batches;
 CREATE INDEX scores_call_cover ON scores (call_id, started_at)
 	INCLUDE (eligible, score, scored_at, rubric_version);
 
--- manager_calls as 020_report.sql defines it.
+-- manager_calls as 020_report.sql defines it (the same rows).  Each call's
+-- scores are probed by (call_id, started_at) in a LATERAL subquery that
+-- OFFSET 0 keeps from being flattened into a join: a filter on started_at
+-- (callqa-report reads one month) then reads that month's calls partition
+-- and, probe by probe, only that month's scores partition, where a join
+-- would be planned as a hash join over every scores partition.
 CREATE VIEW manager_calls AS
 	SELECT c.call_id, c.agent_id, c.team, c.post, c.started_at,
 	       c.duration_s, s.rubric, s.rubric_version, s.score, s.sections,
@@ -290,8 +295,10 @@ CREATE VIEW manager_calls AS
 					    s2.rubric_version
 				   LIMIT 1) AS latest
 	FROM calls c
-	     JOIN scores s ON s.call_id = c.call_id
-			  AND s.started_at = c.started_at;
+	     CROSS JOIN LATERAL (SELECT * FROM scores s1
+				 WHERE s1.call_id = c.call_id
+				   AND s1.started_at = c.started_at
+				 OFFSET 0) s;
 
 -- hr_agent_month as 025_month_queries.sql defines it.
 CREATE VIEW hr_agent_month AS
