@@ -9,7 +9,13 @@
  * already stored is a reject ("duplicate call_id"), as is a call id seen
  * twice in the stream, a record the reader could not read (a damaged line),
  * a value that is not of its column's type, and every record whose status
- * is not ok.  A reject never touches the calls and scores tables.
+ * is not ok, a started_at outside 1970..2199, and a call of a month
+ * archived by callqa db detach-month.  A reject never touches the calls
+ * and scores tables.  calls and scores are partitioned by month
+ * (pipeline/sql/030_month_partitions.sql): the store makes the months'
+ * partitions it needs (callqa_ensure_months), registers new call ids in
+ * call_ids, and moves a call of the same batch whose started_at changed
+ * (with its scores) to its new month.
  *
  * Columns read (all optional but call_id): batch_id, call_id, agent_id,
  * started_at, audio, team, post, agent_channel, transcript, audio_format,
