@@ -338,6 +338,10 @@ static const char closure_sql[] =
 	"'YYYY-MM-DD HH24:MI') FROM month_closures WHERE month = $1::date "
 	"ORDER BY id DESC LIMIT 1";
 
+static const char archived_sql[] =
+	"SELECT by_whom, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+	"calls_table FROM archived_months WHERE month = $1::date";
+
 static const char insert_ranking_sql[] =
 	"INSERT INTO rankings (period, group_by, grp, agent_id, n, mean, sd, "
 	"ci_low, ci_high, shrunk, rank, eligible, points, flag, "
@@ -647,6 +651,19 @@ rank_run(struct db *db, const struct rank_policy *p,
 				 "month %s reopened by %s", o->period, o->by);
 			return 0;
 		}
+		/* An archived month's calls left the live tables. */
+		if ((res = pq_query(conn, archived_sql, 1, &sp,
+				    "archived_months", e)) == NULL)
+			goto out;
+		if (PQntuples(res) > 0) {
+			err_set(e, "month %s is archived (detached by %s at %s "
+				   "UTC): its calls are in %s, not in calls",
+				o->period, PQgetvalue(res, 0, 0),
+				PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+			goto out;
+		}
+		PQclear(res);
+		res = NULL;
 	}
 	if (compute(conn, p, start, span, board, &gs, e) < 0 ||
 	    store_board(conn, p, o, start, board, gs, e) < 0)

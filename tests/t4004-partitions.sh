@@ -161,6 +161,10 @@ is "$(sql "SELECT count(*) FROM calls") $(sql "SELECT count(*) FROM call_ids")" 
 	"archived call ids stay in the registry"
 is "$(ROLE=callqa_hr sql "SELECT count(*) FROM hr_agent_month WHERE month = '2026-09'")" 0 \
 	"the archived month left the HR view"
+run_cmd 0 callqa-rank --month 2026-09 --reopen --by bob --reason "audit"
+run_cmd 1 callqa-rank --month 2026-09
+like "$(cat "$ERR")" "month 2026-09 is archived \(detached by ops at .* UTC\): its calls are in archive_calls_2026_09" \
+	"an archived month is not ranked again (its board would be empty)"
 
 # Migration: a database at 025 with data (applied with psql as db.c
 # does), then `callqa db migrate`: every row kept, views identical, and
