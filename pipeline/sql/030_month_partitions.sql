@@ -39,9 +39,10 @@
 -- looks again before creating.
 --
 -- Lock order, why it cannot deadlock: CREATE TABLE ... PARTITION OF
--- takes an ACCESS EXCLUSIVE lock on calls (scores: on scores and, for its
--- foreign key, a SHARE ROW EXCLUSIVE lock on calls), and `ALTER TABLE
--- ... DETACH PARTITION` the same.  Every transaction that takes such a
+-- takes an ACCESS EXCLUSIVE lock on calls (and, for the foreign keys,
+-- SHARE ROW EXCLUSIVE locks on call_ids, agents and batches, which only
+-- stores write; the scores partition: on scores, and that lock on calls),
+-- and `ALTER TABLE ... DETACH PARTITION` the same.  Every transaction that takes such a
 -- lock or writes calls, scores or call_ids takes the advisory lock
 -- 7170317002 first: callqa-store takes it before it touches any of the
 -- three tables (before its duplicate checks read them, before it calls
