@@ -88,8 +88,7 @@ struct db_month {
  * The months of calls: the live partitions, then the archived months,
  * each in month order.  *months (free() it) gets *n entries.  0 or -1.
  */
-int db_months(struct db *db, struct db_month **months, int *n,
-	      struct err *e);
+int db_months(struct db *db, struct db_month **months, int *n, struct err *e);
 
 /*
  * Detach the calls and scores partitions of a closed month (YYYY-MM) into
