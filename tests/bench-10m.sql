@@ -107,8 +107,10 @@ WHERE b.batch_id = t.batch_id;
 DO $$
 DECLARE r record;
 BEGIN
+	-- An index of a partitioned table reads "ON ONLY" (the parent
+	-- alone, invalid until every partition has one): make it whole.
 	FOR r IN SELECT def FROM saved_indexes LOOP
-		EXECUTE r.def;
+		EXECUTE replace(r.def, ' ON ONLY ', ' ON ');
 	END LOOP;
 END
 $$;
