@@ -193,63 +193,52 @@ error:
 	return NULL;
 }
 
-/* Decode the next block of input; returns frames, 0 at end, -1 on error. */
+/*
+ * Decode up to n frames into buf, samples outside [-1, 1] clipped and
+ * non-finite ones (a damaged float file) zeroed and counted; returns
+ * frames, 0 at the end, -1 on error.
+ */
 static long
-decode(struct audio *a, struct err *e)
+decode(struct audio *a, float *buf, long n, struct err *e)
 {
-	sf_count_t n = sf_readf_float(a->sf, a->in, AUDIO_BLOCK);
-	size_t i;
+	sf_count_t got = sf_readf_float(a->sf, buf, n);
+	long i;
 
-	if (n < 0 || (n == 0 && sf_error(a->sf)))
+	if (got < 0 || (got == 0 && sf_error(a->sf)))
 		return err_set(e, "%s: decode error: %s", a->path,
 			       sf_strerror(a->sf));
-	for (i = 0; i < (size_t)n * a->channels; i++) {
-		if (!isfinite(a->in[i])) {
-			a->in[i] = 0;
+	for (i = 0; i < got * a->channels; i++) {
+		if (buf[i] >= -1 && buf[i] <= 1)
+			continue; /* the usual case, one test */
+		if (!isfinite(buf[i])) {
+			buf[i] = 0;
 			a->nonfinite++;
-		} else if (a->in[i] > 1) {
-			a->in[i] = 1;
-		} else if (a->in[i] < -1) {
-			a->in[i] = -1;
+		} else {
+			buf[i] = buf[i] > 1 ? 1 : -1;
 		}
 	}
-	return (long)n;
+	return (long)got;
 }
 
 long
 audio_read(struct audio *a, float *buf, long n, struct err *e)
 {
 	if (a->soxr == NULL) {
-		sf_count_t got;
-		long i;
+		long got;
 
 		if (a->eof)
 			return 0;
 		/* No resampling: decode straight into the caller's buffer. */
-		got = sf_readf_float(a->sf, buf, n);
-		if (got < 0 || (got == 0 && sf_error(a->sf)))
-			return err_set(e, "%s: decode error: %s", a->path,
-				       sf_strerror(a->sf));
-		if (got == 0)
+		if ((got = decode(a, buf, n, e)) == 0)
 			a->eof = 1;
-		for (i = 0; i < got * a->channels; i++) {
-			if (!isfinite(buf[i])) {
-				buf[i] = 0;
-				a->nonfinite++;
-			} else if (buf[i] > 1) {
-				buf[i] = 1;
-			} else if (buf[i] < -1) {
-				buf[i] = -1;
-			}
-		}
-		return (long)got;
+		return got;
 	}
 	for (;;) {
 		size_t idone = 0, odone = 0;
 		soxr_error_t se;
 
 		if (a->in_pos == a->in_len && !a->eof) {
-			long got = decode(a, e);
+			long got = decode(a, a->in, AUDIO_BLOCK, e);
 
 			if (got < 0)
 				return -1;

@@ -79,6 +79,19 @@ struct biquad {
 	float b0, b1, b2, a1, a2, z1, z2;
 };
 
+/*
+ * The 80 Hz high-pass of both channels, run side by side in direct form I:
+ * the feedback of one sample is a single multiply-subtract on the previous
+ * output, and the two channels' chains overlap, where a biquad per channel
+ * in turn would wait on its own recursion for every sample.
+ */
+struct highpass {
+	struct biquad q;       /* coefficients */
+	float x1[2], x2[2];    /* inputs one and two samples back */
+	float y1[2], y2[2];    /* outputs one and two samples back */
+	float in[2][METRICS_HOP]; /* the hop being filled */
+};
+
 struct prun { /* a run of speech frames */
 	int32_t s, e;
 	int pad_s, pad_e;
@@ -89,10 +102,8 @@ struct prun { /* a run of speech frames */
 };
 
 struct chan {
-	struct biquad hp;
 	struct biquad modbp;
 	struct pitch *pitch;
-	float hop[METRICS_HOP];
 	/* noise floor: minimum statistics */
 	float blkmin, mins[FLOOR_NBLK], floor_db, runmin;
 	int blkn, nmins, minpos;
@@ -143,6 +154,7 @@ struct metrics_analyzer {
 	long long samples;
 	struct metrics_opts o;
 	struct chan *ch[2]; /* agent, customer (NULL when mono) */
+	struct highpass hp;
 	int nan;
 };
 
@@ -184,6 +196,28 @@ biquad_run(struct biquad *q, float x)
 	q->z1 = q->b1 * x - q->a1 * y + q->z2;
 	q->z2 = q->b2 * x - q->a2 * y;
 	return y;
+}
+
+/* Filter the hop in hp->in of both channels into out. */
+static void
+highpass_run(struct highpass *hp, float out[2][METRICS_HOP])
+{
+	const struct biquad *q = &hp->q;
+	int i, k;
+
+	for (i = 0; i < METRICS_HOP; i++)
+		for (k = 0; k < 2; k++) {
+			float x = hp->in[k][i];
+			float p = q->b0 * x + q->b1 * hp->x1[k] +
+				  q->b2 * hp->x2[k] - q->a2 * hp->y2[k];
+			float y = p - q->a1 * hp->y1[k];
+
+			hp->x2[k] = hp->x1[k];
+			hp->x1[k] = x;
+			hp->y2[k] = hp->y1[k];
+			hp->y1[k] = y;
+			out[k][i] = y;
+		}
 }
 
 static int
@@ -232,7 +266,6 @@ chan_new(void)
 		chan_free(c);
 		return NULL;
 	}
-	biquad_hp(&c->hp, METRICS_RATE, 80);
 	/* syllabic modulation: 2.5-8 Hz band of the level contour */
 	biquad_bp(&c->modbp, FPS, 4.5, 0.8);
 	c->blkmin = 1e9f;
@@ -247,19 +280,17 @@ chan_new(void)
 	return c;
 }
 
-/* Frame entry: features, floor, pitch, hold vote. */
+/* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
 static void
-chan_enter(struct chan *c, long f)
+chan_enter(struct chan *c, long f, const float *x)
 {
 	struct feat *ft = &c->ring[f % DELAY];
 	struct pitch_frame pf;
-	float x[METRICS_HOP], e = 0, db, env, m;
+	float e = 0, db, env, m;
 	int i, k = (int)(f % DELAY), cand, analyse;
 
-	for (i = 0; i < METRICS_HOP; i++) {
-		x[i] = biquad_run(&c->hp, c->hop[i]);
+	for (i = 0; i < METRICS_HOP; i++)
 		e += x[i] * x[i];
-	}
 	e /= METRICS_HOP;
 	db = 10 * log10f(e + 1e-12f);
 	analyse = db > ABS_MIN_DB && db > c->floor_db + 3;
@@ -695,6 +726,7 @@ metrics_analyzer_new(int nch, int agent_channel, const struct metrics_opts *o,
 		goto oom;
 	if (a->cch >= 0 && (a->ch[1] = chan_new()) == NULL)
 		goto oom;
+	biquad_hp(&a->hp.q, METRICS_RATE, 80);
 	return a;
 oom:
 	metrics_analyzer_free(a);
@@ -716,20 +748,21 @@ int
 metrics_analyzer_feed(struct metrics_analyzer *a, const float *buf, long n,
 		      struct err *e)
 {
+	float x[2][METRICS_HOP];
 	long i;
 
 	for (i = 0; i < n; i++) {
 		const float *fr = buf + i * a->nch;
 
-		a->ch[0]->hop[a->npos] = fr[a->ach];
-		if (a->ch[1])
-			a->ch[1]->hop[a->npos] = fr[a->cch];
+		a->hp.in[0][a->npos] = fr[a->ach];
+		a->hp.in[1][a->npos] = a->ch[1] ? fr[a->cch] : 0;
 		if (++a->npos < METRICS_HOP)
 			continue;
 		a->npos = 0;
-		chan_enter(a->ch[0], a->entered);
+		highpass_run(&a->hp, x);
+		chan_enter(a->ch[0], a->entered, x[0]);
 		if (a->ch[1])
-			chan_enter(a->ch[1], a->entered);
+			chan_enter(a->ch[1], a->entered, x[1]);
 		a->entered++;
 		if (a->entered - a->exited >= DELAY) {
 			if (exit_frame(a, a->exited) < 0)
