@@ -27,7 +27,27 @@ struct audio {
 	size_t in_len;	/* frames pending in in[] */
 	size_t in_pos;
 	long long nonfinite;
+	int in_range; /* an integer coding: samples always in [-1, 1) */
 };
+
+/*
+ * Whether libsndfile decodes this coding from integers, so that its
+ * normalised floats are in [-1, 1) and finite by construction; float
+ * files and lossy codecs (which overshoot) are checked sample by sample.
+ */
+static int
+integer_coding(int format)
+{
+	switch (format & SF_FORMAT_SUBMASK) {
+	case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: case SF_FORMAT_PCM_16:
+	case SF_FORMAT_PCM_24: case SF_FORMAT_PCM_32: case SF_FORMAT_ULAW:
+	case SF_FORMAT_ALAW: case SF_FORMAT_GSM610: case SF_FORMAT_IMA_ADPCM:
+	case SF_FORMAT_MS_ADPCM: case SF_FORMAT_VOX_ADPCM:
+	case SF_FORMAT_G721_32: case SF_FORMAT_G723_24: case SF_FORMAT_G723_40:
+		return 1;
+	}
+	return 0;
+}
 
 static void
 format_name(SNDFILE *sf, const SF_INFO *si, char *out, size_t outlen)
@@ -170,6 +190,7 @@ audio_open(const char *path, int rate, struct audio_info *info, struct err *e)
 	}
 	a->sf = sf;
 	a->channels = si.channels;
+	a->in_range = integer_coding(si.format);
 	if (si.samplerate != rate) {
 		soxr_error_t se;
 		soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
@@ -195,7 +216,8 @@ error:
 
 /*
  * Decode up to n frames into buf, samples outside [-1, 1] clipped and
- * non-finite ones (a damaged float file) zeroed and counted; returns
+ * non-finite ones (a damaged float file) zeroed and counted (integer
+ * codings need no check); returns
  * frames, 0 at the end, -1 on error.
  */
 static long
@@ -207,9 +229,9 @@ decode(struct audio *a, float *buf, long n, struct err *e)
 	if (got < 0 || (got == 0 && sf_error(a->sf)))
 		return err_set(e, "%s: decode error: %s", a->path,
 			       sf_strerror(a->sf));
-	for (i = 0; i < got * a->channels; i++) {
+	for (i = 0; !a->in_range && i < got * a->channels; i++) {
 		if (buf[i] >= -1 && buf[i] <= 1)
-			continue; /* the usual case, one test */
+			continue;
 		if (!isfinite(buf[i])) {
 			buf[i] = 0;
 			a->nonfinite++;

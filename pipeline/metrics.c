@@ -23,6 +23,7 @@
 
 #include "callqa/audio.h"
 #include "callqa/pitch.h"
+#include "callqa/simd.h"
 #include "callqa/strbuf.h"
 
 #define FPS 100		   /* frames per second */
@@ -80,16 +81,20 @@ struct biquad {
 };
 
 /*
- * The 80 Hz high-pass of both channels, run side by side in direct form I:
- * the feedback of one sample is a single multiply-subtract on the previous
- * output, and the two channels' chains overlap, where a biquad per channel
- * in turn would wait on its own recursion for every sample.
+ * The 80 Hz high-pass of both channels, eight samples at a time: a
+ * sample-by-sample biquad waits on its own recursion for every sample,
+ * while the eight outputs of a block are the feed-forward part p passed
+ * through the feedback's impulse response g (a triangular sum, on
+ * vectors) plus the response to the two outputs before the block (h1,
+ * h2): only that last step waits on the previous block.
  */
+#define HPB 8
 struct highpass {
-	struct biquad q;       /* coefficients */
-	float x1[2], x2[2];    /* inputs one and two samples back */
-	float y1[2], y2[2];    /* outputs one and two samples back */
-	float in[2][METRICS_HOP]; /* the hop being filled */
+	struct biquad q;	  /* coefficients */
+	float g[HPB][HPB];	  /* g[m][j]: output j from input m */
+	float h1[HPB], h2[HPB];	  /* outputs from y[-1], y[-2] */
+	float y1[2], y2[2];	  /* outputs one and two samples back */
+	float in[2][2 + METRICS_HOP]; /* the last 2 inputs, then the hop */
 };
 
 struct prun { /* a run of speech frames */
@@ -198,26 +203,64 @@ biquad_run(struct biquad *q, float x)
 	return y;
 }
 
-/* Filter the hop in hp->in of both channels into out. */
 static void
-highpass_run(struct highpass *hp, float out[2][METRICS_HOP])
+highpass_init(struct highpass *hp, double fs, double f0)
+{
+	double g[HPB], y1, y2, y;
+	int m, j;
+
+	memset(hp, 0, sizeof(*hp));
+	biquad_hp(&hp->q, fs, f0);
+	for (m = 0; m < HPB; m++) /* impulse response of the feedback */
+		g[m] = m == 0 ? 1
+		       : -hp->q.a1 * g[m - 1] - (m > 1 ? hp->q.a2 * g[m - 2] : 0);
+	for (m = 0; m < HPB; m++)
+		for (j = m; j < HPB; j++)
+			hp->g[m][j] = (float)g[j - m];
+	for (y1 = 1, y2 = 0, j = 0; j < HPB; j++, y2 = y1, y1 = y)
+		hp->h1[j] = (float)(y = -hp->q.a1 * y1 - hp->q.a2 * y2);
+	for (y1 = 0, y2 = 1, j = 0; j < HPB; j++, y2 = y1, y1 = y)
+		hp->h2[j] = (float)(y = -hp->q.a1 * y1 - hp->q.a2 * y2);
+}
+
+/* Filter the hop in hp->in of the first nch channels into out. */
+SIMD_CLONES static void
+highpass_run(struct highpass *hp, int nch, float out[2][METRICS_HOP])
 {
 	const struct biquad *q = &hp->q;
-	int i, k;
+	v8sf g[HPB], h1, h2, x0, x1, x2, p, y;
+	float y1[2], y2[2];
+	int k, b;
 
-	for (i = 0; i < METRICS_HOP; i++)
-		for (k = 0; k < 2; k++) {
-			float x = hp->in[k][i];
-			float p = q->b0 * x + q->b1 * hp->x1[k] +
-				  q->b2 * hp->x2[k] - q->a2 * hp->y2[k];
-			float y = p - q->a1 * hp->y1[k];
+	memcpy(g, hp->g, sizeof(g));
+	memcpy(&h1, hp->h1, sizeof(h1));
+	memcpy(&h2, hp->h2, sizeof(h2));
+	memcpy(y1, hp->y1, sizeof(y1));
+	memcpy(y2, hp->y2, sizeof(y2));
+	/* Channels inside, so that their recursions overlap. */
+	for (b = 0; b < METRICS_HOP; b += HPB)
+		for (k = 0; k < nch; k++) {
+			const float *in = hp->in[k] + 2 + b;
 
-			hp->x2[k] = hp->x1[k];
-			hp->x1[k] = x;
-			hp->y2[k] = hp->y1[k];
-			hp->y1[k] = y;
-			out[k][i] = y;
+			memcpy(&x0, in, sizeof(x0));
+			memcpy(&x1, in - 1, sizeof(x1));
+			memcpy(&x2, in - 2, sizeof(x2));
+			p = q->b0 * x0 + q->b1 * x1 + q->b2 * x2;
+			y = ((p[0] * g[0] + p[1] * g[1]) +
+			     (p[2] * g[2] + p[3] * g[3])) +
+			    ((p[4] * g[4] + p[5] * g[5]) +
+			     (p[6] * g[6] + p[7] * g[7]));
+			y += y1[k] * h1 + y2[k] * h2;
+			memcpy(out[k] + b, &y, sizeof(y));
+			y1[k] = y[HPB - 1];
+			y2[k] = y[HPB - 2];
 		}
+	memcpy(hp->y1, y1, sizeof(y1));
+	memcpy(hp->y2, y2, sizeof(y2));
+	for (k = 0; k < nch; k++) {
+		hp->in[k][0] = hp->in[k][METRICS_HOP];
+		hp->in[k][1] = hp->in[k][METRICS_HOP + 1];
+	}
 }
 
 static int
@@ -726,7 +769,7 @@ metrics_analyzer_new(int nch, int agent_channel, const struct metrics_opts *o,
 		goto oom;
 	if (a->cch >= 0 && (a->ch[1] = chan_new()) == NULL)
 		goto oom;
-	biquad_hp(&a->hp.q, METRICS_RATE, 80);
+	highpass_init(&a->hp, METRICS_RATE, 80);
 	return a;
 oom:
 	metrics_analyzer_free(a);
@@ -749,17 +792,22 @@ metrics_analyzer_feed(struct metrics_analyzer *a, const float *buf, long n,
 		      struct err *e)
 {
 	float x[2][METRICS_HOP];
-	long i;
+	long i, j, k;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += k) {
 		const float *fr = buf + i * a->nch;
+		float *in0 = a->hp.in[0] + 2 + a->npos;
+		float *in1 = a->hp.in[1] + 2 + a->npos;
 
-		a->hp.in[0][a->npos] = fr[a->ach];
-		a->hp.in[1][a->npos] = a->ch[1] ? fr[a->cch] : 0;
-		if (++a->npos < METRICS_HOP)
-			continue;
+		k = n - i < METRICS_HOP - a->npos ? n - i : METRICS_HOP - a->npos;
+		for (j = 0; j < k; j++)
+			in0[j] = fr[j * a->nch + a->ach];
+		for (j = 0; a->ch[1] && j < k; j++)
+			in1[j] = fr[j * a->nch + a->cch];
+		if ((a->npos += (int)k) < METRICS_HOP)
+			break;
 		a->npos = 0;
-		highpass_run(&a->hp, x);
+		highpass_run(&a->hp, a->ch[1] ? 2 : 1, x);
 		chan_enter(a->ch[0], a->entered, x[0]);
 		if (a->ch[1])
 			chan_enter(a->ch[1], a->entered, x[1]);

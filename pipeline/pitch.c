@@ -25,16 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * The correlations are most of the time of callqa-measure: on x86-64 they
- * are compiled twice, for AVX2 with FMA and for the baseline, and the
- * loader picks the one the processor runs (GCC's target_clones).
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SIMD_CLONES
-#endif
+#include "callqa/simd.h"
 
 #define X8 512		/* 8 kHz history, samples */
 #define X2 128		/* 2 kHz history */
