@@ -89,6 +89,7 @@ struct biquad {
  * h2): only that last step waits on the previous block.
  */
 #define HPB 8
+_Static_assert(METRICS_HOP % HPB == 0, "hops of whole blocks");
 struct highpass {
 	struct biquad q;	  /* coefficients */
 	float g[HPB][HPB];	  /* g[m][j]: output j from input m */
@@ -323,6 +324,20 @@ chan_new(void)
 	return c;
 }
 
+/* Sum of squares of a hop, on vectors. */
+SIMD_CLONES static float
+energy(const float *x)
+{
+	v8sf v, s = { 0 };
+	int i;
+
+	for (i = 0; i < METRICS_HOP; i += 8) {
+		memcpy(&v, x + i, sizeof(v));
+		s += v * v;
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 /* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
 static void
 chan_enter(struct chan *c, long f, const float *x)
@@ -332,9 +347,7 @@ chan_enter(struct chan *c, long f, const float *x)
 	float e = 0, db, env, m;
 	int i, k = (int)(f % DELAY), cand, analyse;
 
-	for (i = 0; i < METRICS_HOP; i++)
-		e += x[i] * x[i];
-	e /= METRICS_HOP;
+	e = energy(x) / METRICS_HOP;
 	db = 10 * log10f(e + 1e-12f);
 	analyse = db > ABS_MIN_DB && db > c->floor_db + 3;
 	pitch_hop(c->pitch, x, analyse, &pf);
@@ -377,20 +390,16 @@ chan_enter(struct chan *c, long f, const float *x)
 			c->minpos = (c->minpos + 1) % FLOOR_NBLK;
 			if (c->nmins < FLOOR_NBLK)
 				c->nmins++;
+			c->floor_db = c->mins[0];
+			for (i = 1; i < c->nmins; i++)
+				if (c->mins[i] < c->floor_db)
+					c->floor_db = c->mins[i];
 		}
 		c->blkn = 0;
 		c->blkmin = 1e9f;
 	}
-	if (c->nmins == 0) {
+	if (c->nmins == 0)
 		c->floor_db = c->runmin;
-	} else {
-		float mn = c->mins[0];
-
-		for (i = 1; i < c->nmins; i++)
-			if (c->mins[i] < mn)
-				mn = c->mins[i];
-		c->floor_db = mn;
-	}
 }
 
 /* Speech decision of a frame leaving the delay line, before leakage. */

@@ -114,22 +114,55 @@ dot(const float *a, const float *b, int n)
 }
 
 /*
- * NCCF of the window w[0..n) against w[-lag..n-lag) for lags lo..hi into
- * r[lag]; energies of the lagged windows are updated incrementally.
+ * The coarse NCCF of the window w[0..WC) against w[-lag..WC-lag) for
+ * every lag of lo..hi (hi - lo < NLAG) into r[lag].  Eight lags at a time
+ * on vectors: with the window reversed into rv, the eight lagged samples
+ * that meet w[i] are contiguous, so each step is one multiply-add of w[i]
+ * by eight of them and no sum across a vector is needed.  The energies of
+ * the lagged windows are carried from lag to lag.
  */
+#define NLAG 40 /* five vectors */
+_Static_assert(LAG2_MAX + 1 - (LAG2_MIN - 1) < NLAG, "coarse lags");
 SIMD_CLONES static void
-nccf(const float *w, int n, int lo, int hi, float *r)
+nccf_coarse(const float *w, int lo, int hi, float *r)
 {
-	double e0 = dot(w, w, n), el = dot(w - lo, w - lo, n);
-	int lag;
+	float rv[WC + NLAG + 8] = { 0 }; /* rv[t] = w[WC - 1 - t] */
+	v8sf c[NLAG / 8], v0, v1, v2, v3, v4, c0 = { 0 }, c1 = c0, c2 = c0,
+					      c3 = c0, c4 = c0;
+	double e0 = dot(w, w, WC), el = dot(w - lo, w - lo, WC);
+	int t, i, lag;
 
+	for (t = 0; t < WC + hi; t++)
+		rv[t] = w[WC - 1 - t];
+	for (i = 0; i < WC; i++) {
+		/* lag lo + j meets w[i - lag] = rv[WC - 1 - i + lo + j] */
+		const float *q = rv + WC - 1 - i + lo;
+
+		memcpy(&v0, q, sizeof(v0));
+		memcpy(&v1, q + 8, sizeof(v1));
+		memcpy(&v2, q + 16, sizeof(v2));
+		memcpy(&v3, q + 24, sizeof(v3));
+		memcpy(&v4, q + 32, sizeof(v4));
+		c0 += w[i] * v0;
+		c1 += w[i] * v1;
+		c2 += w[i] * v2;
+		c3 += w[i] * v3;
+		c4 += w[i] * v4;
+	}
+	c[0] = c0;
+	c[1] = c1;
+	c[2] = c2;
+	c[3] = c3;
+	c[4] = c4;
 	for (lag = lo; lag <= hi; lag++) {
 		double d = e0 * el;
 
-		r[lag] = d > 1e-20 ? (float)(dot(w, w - lag, n) / sqrt(d)) : 0;
+		r[lag] = d > 1e-20 ? (float)(c[(lag - lo) / 8][(lag - lo) % 8] /
+					     sqrt(d))
+				   : 0;
 		/* window shifts one sample into the past */
 		el += (double)w[-lag - 1] * w[-lag - 1] -
-		      (double)w[n - 1 - lag] * w[n - 1 - lag];
+		      (double)w[WC - 1 - lag] * w[WC - 1 - lag];
 		if (el < 0)
 			el = 0;
 	}
@@ -270,7 +303,7 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 		return;
 
 	decimate(p);
-	nccf(p->x2 + p->n2 - WC, WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
+	nccf_coarse(p->x2 + p->n2 - WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
 	for (lag = LAG2_MIN; lag <= LAG2_MAX && nc < MAXCAND; lag++) {
 		float d;
 
