@@ -208,12 +208,13 @@ decimate(struct pitch *p)
 
 /*
  * The NCCF at 8 kHz at one lag at a time, for the refinement: the energy
- * of the lagged window is carried from lag to neighbouring lag.
+ * of the lagged window is carried from lag to neighbouring lag, and
+ * computed afresh for a lag far from the last (another candidate).
  */
 struct lagwin {
 	const float *w; /* the window, W8 samples */
 	double e0;	/* its energy */
-	int lag;	/* the lag whose energy el holds */
+	int lag;	/* the lag whose energy el holds, -1: none */
 	double el;
 };
 
@@ -223,6 +224,10 @@ lagwin_r(struct lagwin *lw, int lag)
 	const float *w = lw->w;
 	double d;
 
+	if (lw->lag < 0 || abs(lag - lw->lag) > 8) { /* afresh */
+		lw->lag = lag;
+		lw->el = dot(w - lag, w - lag, W8);
+	}
 	for (; lw->lag < lag; lw->lag++) /* one sample further back */
 		lw->el += (double)w[-lw->lag - 1] * w[-lw->lag - 1] -
 			  (double)w[W8 - 1 - lw->lag] * w[W8 - 1 - lw->lag];
@@ -253,10 +258,6 @@ fine(struct lagwin *lw, float f, float *r)
 	if (lo > hi)
 		return 0;
 	l = l0 < lo ? lo : l0 > hi ? hi : l0;
-	if (lw->lag < 0) {
-		lw->lag = l - 1;
-		lw->el = dot(lw->w - l + 1, lw->w - l + 1, W8);
-	}
 	rm = lagwin_r(lw, l - 1);
 	rc = lagwin_r(lw, l);
 	rp = lagwin_r(lw, l + 1);
