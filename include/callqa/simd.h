@@ -4,7 +4,8 @@
  * lowered to SSE pairs where AVX is not enabled) and, on x86-64, compiled
  * twice, for x86-64-v3 (AVX2, FMA) and for the baseline; the loader picks
  * the one the processor runs (target_clones, an ifunc).  Not under
- * AddressSanitizer, whose start-up runs after ifunc resolution.
+ * AddressSanitizer, whose start-up runs after ifunc resolution, nor with
+ * -DCALLQA_NO_CLONES (the baseline only).
  *
  * The build is ISO C (-std=c11), so multiply-adds are never fused behind
  * our back: both versions compute the same numbers, bit for bit.
@@ -12,7 +13,8 @@
 #ifndef CALLQA_SIMD_H
 #define CALLQA_SIMD_H
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(CALLQA_NO_CLONES)
 #define SIMD_CLONES \
 	__attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
