@@ -8,17 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "callqa/callqa.h"
 #include "callqa/config.h"
 #include "callqa/db.h"
-#include "callqa/ingest.h"
 #include "callqa/msg.h"
+#include "callqa/nightly.h"
 #include "callqa/ops.h"
 #include "callqa/run.h"
-#include "callqa/slurm.h"
 #include "callqa/strbuf.h"
 
 static void
@@ -94,157 +92,6 @@ from_env(const char *opt, const char *var)
 	return v && *v ? v : NULL;
 }
 
-/*
- * callqa nightly --slurm N: the batch as a Slurm job array, task K running
- * "callqa nightly --shard K/N" with the same batch id, rubric, database and
- * recordings, then a finalising job.  Returns nightly's exit status.
- */
-static int
-nightly_slurm(int tasks, const char *dir, int wait, int quiet,
-	      const char *batch, const char *rubric, const char *db,
-	      const char *jobs, const char *src, const char *store)
-{
-	const char *argv[20], *opts[2] = { NULL, NULL }, *fargv[10];
-	const char *conf = getenv("CALLQA_CONFIG_USED");
-	struct slurm_array a = { 0 };
-	struct strbuf name = STRBUF_INIT, wdir = STRBUF_INIT;
-	struct strbuf cpus = STRBUF_INIT, log = STRBUF_INIT;
-	char self[4096], now[32], line[1024];
-	char *rub = NULL, *in = NULL;
-	long job, fjob;
-	int k = 0, status = 0, rval = 2;
-	ssize_t n;
-	struct err e;
-	FILE *fp;
-
-	if (batch == NULL) {
-		time_t t = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(now, sizeof(now), "%Y%m%dT%H%M%SZ", &tm);
-		batch = now;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		msg_error("nightly: cannot find myself: %s", strerror(errno));
-		goto out;
-	}
-	self[n] = '\0';
-	/* Absolute paths: the tasks may start anywhere on the cluster. */
-	if ((rub = realpath(rubric, NULL)) == NULL ||
-	    (in = realpath(src, NULL)) == NULL) {
-		msg_error("nightly: %s: %s", rub ? src : rubric,
-			  strerror(errno));
-		goto out;
-	}
-	argv[k++] = self;
-	if (conf && *conf)
-		argv[k++] = "-c", argv[k++] = conf;
-	argv[k++] = "nightly";
-	argv[k++] = "--shard", argv[k++] = "{K}/{N}";
-	argv[k++] = "-b", argv[k++] = batch;
-	argv[k++] = "-r", argv[k++] = rub;
-	if (db)
-		argv[k++] = "-d", argv[k++] = db;
-	if (jobs) {
-		argv[k++] = "-j", argv[k++] = jobs;
-		strbuf_addf(&cpus, "--cpus-per-task=%s", jobs);
-		opts[0] = cpus.buf;
-	}
-	argv[k++] = in;
-	argv[k] = NULL;
-	strbuf_addf(&name, "callqa-%s", batch);
-	if (dir == NULL)
-		strbuf_addf(&wdir, "slurm-%s", batch);
-	else
-		strbuf_adds(&wdir, dir);
-	a.dir = wdir.buf;
-	a.name = name.buf;
-	a.tasks = tasks;
-	a.argv = argv;
-	a.ok_status = "0 3";
-	a.sbatch_opts = opts;
-	/*
-	 * Once every task has ended, the finalising job asks the database
-	 * whether every shard of the batch is stored (batch_shards).
-	 */
-	k = 0;
-	fargv[k++] = store;
-	fargv[k++] = "--finalise", fargv[k++] = batch;
-	fargv[k++] = "--shards", fargv[k++] = "{N}";
-	if (db)
-		fargv[k++] = "--db", fargv[k++] = db;
-	fargv[k] = NULL;
-	a.final_argv = fargv;
-	if (slurm_write(&a, &e) < 0) {
-		msg_error("nightly: %s", e.msg);
-		goto out;
-	}
-	if (slurm_submit(wdir.buf, NULL, wait, &job, &fjob, &status, &e) <
-	    0) {
-		msg_error("nightly: %s", e.msg);
-		rval = 1;
-		goto out;
-	}
-	if (!quiet)
-		fprintf(stderr,
-			"callqa: batch %s: %d shards are Slurm job %ld, the "
-			"finalising job %ld; logs in %s\n",
-			batch, tasks, job, fjob, wdir.buf);
-	rval = 0;
-	if (!wait)
-		goto out;
-	strbuf_addf(&log, "%s/finalise-%ld.log", wdir.buf, fjob);
-	if (!quiet && (fp = fopen(log.buf, "r")) != NULL) {
-		while (fgets(line, sizeof(line), fp))
-			fputs(line, stderr);
-		fclose(fp);
-	}
-	rval = status == 0 || status == 3 ? status : 1;
-out:
-	free(rub);
-	free(in);
-	strbuf_release(&name);
-	strbuf_release(&wdir);
-	strbuf_release(&cpus);
-	strbuf_release(&log);
-	return rval;
-}
-
-/* Connect as the stages do (--db, CALLQA_DB, PG*, the private cluster). */
-static struct db *
-connect_db(const char *opt)
-{
-	struct err e;
-	struct db *db;
-	char *ci;
-
-	if ((ci = db_conninfo(opt, &e)) == NULL) {
-		msg_error("%s", e.msg);
-		return NULL;
-	}
-	db = db_connect(ci, &e);
-	free(ci);
-	if (db == NULL)
-		msg_error("%s", e.msg);
-	return db;
-}
-
-/* The closing lines of a nightly batch, on stderr. */
-static void
-summary(const char *dbopt, const char *batch, double wall_s)
-{
-	struct db *db = connect_db(dbopt);
-	struct err e;
-
-	if (db == NULL)
-		return;
-	if (ops_summary(db, batch, wall_s, stderr, &e) < 0)
-		msg_warn("summary: %s", e.msg);
-	db_free(db);
-}
-
 /* callqa status|rejects|doctor: what the operator asks in the morning. */
 static int
 admin(int argc, char **argv)
@@ -306,8 +153,10 @@ admin(int argc, char **argv)
 			  "lists them)");
 		return 2;
 	}
-	if ((db = connect_db(dbopt)) == NULL)
+	if ((db = db_open(dbopt, &e)) == NULL) {
+		msg_error("%s", e.msg);
 		return 1;
+	}
 	if (strcmp(cmd, "status") == 0) {
 		if (ops_status(db, NULL, n > 0 ? n : 10, stdout, &e) < 0) {
 			msg_error("status: %s", e.msg);
@@ -327,6 +176,7 @@ admin(int argc, char **argv)
 	return rval;
 }
 
+/* callqa nightly: the options, then nightly_run() or nightly_slurm(). */
 static int
 nightly(int argc, char **argv)
 {
@@ -343,219 +193,67 @@ nightly(int argc, char **argv)
 		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *db = NULL, *batch = NULL, *jobs = NULL, *dead_air, *imin;
-	char batch_now[32];
-	struct timespec t0, t1;
-	const char *shard = NULL, *slurm_dir = NULL;
-	int slurm = 0, wait = 0;
-	char *end;
-	const char *src;
-	char *rubric = NULL;
-	char *ingest = NULL, *measure = NULL, *score = NULL, *store = NULL;
-	char *manifest = NULL;
-	const char *a_ingest[12], *a_measure[12], *a_score[6], *a_store[10];
-	char total[32];
-	long count;
-	const char *const *argvs[4];
-	int status[4], c, i, k, quiet = 0, rval;
-	struct err e;
+	struct nightly n = { 0 };
+	const char *slurm_dir = NULL;
+	char *rubric = NULL, *end;
+	int c, slurm = 0, wait = 0, rval;
+	struct err e = { "" };
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:d:b:j:qh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
-		case 'r': free(rubric); rubric = strdup(optarg); break;
-		case 'd': db = optarg; break;
-		case 'b': batch = optarg; break;
-		case 'j': jobs = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'S': shard = optarg; break;
+		case 'r': n.rubric = optarg; break;
+		case 'd': n.db = optarg; break;
+		case 'b': n.batch = optarg; break;
+		case 'j': n.jobs = optarg; break;
+		case 'q': n.quiet = 1; break;
+		case 'S': n.shard = optarg; break;
 		case 'N':
 			slurm = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || slurm < 1 || slurm > 100000) {
 				msg_error("nightly: bad number of shards '%s'",
 					  optarg);
-				free(rubric);
 				return 2;
 			}
 			break;
 		case 'W': slurm_dir = optarg; break;
 		case 'w': wait = 1; break;
-		case 'h': usage(stdout); free(rubric); return 0;
-		default: usage(stderr); free(rubric); return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if ((slurm && shard) || (!slurm && (wait || slurm_dir))) {
+	if ((slurm && n.shard) || (!slurm && (wait || slurm_dir))) {
 		msg_error("nightly: --wait and --slurm-dir go with --slurm, "
 			  "--shard without it");
-		free(rubric);
 		return 2;
 	}
-	src = optind < argc ? argv[optind] : getenv("CALLQA_RECORDINGS");
-	if (optind + 1 < argc || src == NULL || *src == '\0') {
+	n.src = optind < argc ? argv[optind] : getenv("CALLQA_RECORDINGS");
+	if (optind + 1 < argc || n.src == NULL || *n.src == '\0') {
 		msg_error("nightly: give one recording directory or manifest "
 			  "(or set recordings in callqa.conf)");
 		usage(stderr);
-		free(rubric);
 		return 2;
 	}
-	if (rubric == NULL)
-		rubric = default_rubric();
-	if (rubric == NULL || access(rubric, R_OK) != 0) {
+	if (n.rubric == NULL)
+		n.rubric = rubric = default_rubric();
+	if (n.rubric == NULL || access(n.rubric, R_OK) != 0) {
 		msg_error("nightly: cannot read rubric '%s'",
-			  rubric ? rubric : "?");
+			  n.rubric ? n.rubric : "?");
 		free(rubric);
 		return 2;
 	}
-	db = from_env(db, "CALLQA_DB");
-	jobs = from_env(jobs, "CALLQA_JOBS");
-	dead_air = from_env(NULL, "CALLQA_DEAD_AIR");
-	imin = from_env(NULL, "CALLQA_INTERRUPT_MIN");
-	ingest = run_find("ingest", &e);
-	measure = ingest ? run_find("measure", &e) : NULL;
-	score = measure ? run_find("score", &e) : NULL;
-	store = score ? run_find("store", &e) : NULL;
-	if (store == NULL) {
-		msg_error("%s", e.msg);
-		rval = 2;
-		goto out;
-	}
-	if (slurm) {
-		rval = nightly_slurm(slurm, slurm_dir, wait, quiet, batch,
-				     rubric, db, jobs, src, store);
-		goto out;
-	}
-	if (batch == NULL) {
-		/* Chosen here, so that the summary can find the batch. */
-		time_t t = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(batch_now, sizeof(batch_now), "%Y%m%dT%H%M%SZ", &tm);
-		batch = batch_now;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* A directory with a manifest.csv is described by it. */
-	{
-		size_t len = strlen(src);
-
-		if (len > 4 && strcmp(src + len - 4, ".csv") == 0) {
-			manifest = strdup(src);
-		} else {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%s/manifest.csv", src);
-			if (access(sb.buf, R_OK) == 0)
-				manifest = strbuf_detach(&sb);
-			strbuf_release(&sb);
-		}
-	}
-	/*
-	 * The stages show progress against the number of inputs; on one
-	 * terminal only the last stage's line is shown (it moves with the
-	 * whole pipeline).
-	 */
-	{
-		const char *pv = getenv("CALLQA_PROGRESS");
-
-		if (quiet)
-			setenv("CALLQA_PROGRESS", "0", 1);
-		else if (pv == NULL || strcmp(pv, "0") != 0)
-			setenv("CALLQA_PROGRESS", "callqa-store", 1);
-	}
-	/* A shard's count is not known before ingest hashes the ids. */
-	count = shard ? -1 : ingest_count(manifest, src);
-	if (count >= 0) {
-		snprintf(total, sizeof(total), "%ld", count);
-		setenv("CALLQA_TOTAL", total, 1);
-	}
-	k = 0;
-	a_ingest[k++] = ingest;
-	if (quiet)
-		a_ingest[k++] = "-q";
-	if (batch)
-		a_ingest[k++] = "-b", a_ingest[k++] = batch;
-	if (shard)
-		a_ingest[k++] = "--shard", a_ingest[k++] = shard;
-	if (manifest)
-		a_ingest[k++] = "-m", a_ingest[k++] = manifest;
+	n.db = from_env(n.db, "CALLQA_DB");
+	n.jobs = from_env(n.jobs, "CALLQA_JOBS");
+	n.dead_air = from_env(NULL, "CALLQA_DEAD_AIR");
+	n.interrupt_min = from_env(NULL, "CALLQA_INTERRUPT_MIN");
+	if (slurm)
+		rval = nightly_slurm(&n, slurm, slurm_dir, wait,
+				     n.quiet ? NULL : stderr, &e);
 	else
-		a_ingest[k++] = src;
-	a_ingest[k] = NULL;
-	k = 0;
-	a_measure[k++] = measure;
-	if (quiet)
-		a_measure[k++] = "-q";
-	if (jobs)
-		a_measure[k++] = "-j", a_measure[k++] = jobs;
-	if (dead_air)
-		a_measure[k++] = "--dead-air", a_measure[k++] = dead_air;
-	if (imin)
-		a_measure[k++] = "--interrupt-min", a_measure[k++] = imin;
-	a_measure[k] = NULL;
-	k = 0;
-	a_score[k++] = score;
-	if (quiet)
-		a_score[k++] = "-q";
-	a_score[k++] = "-r";
-	a_score[k++] = rubric;
-	a_score[k] = NULL;
-	k = 0;
-	a_store[k++] = store;
-	if (quiet)
-		a_store[k++] = "-q";
-	if (db)
-		a_store[k++] = "--db", a_store[k++] = db;
-	/* A shard is recorded as such (the batch is complete with all). */
-	if (shard)
-		a_store[k++] = "-b", a_store[k++] = batch,
-		a_store[k++] = "--shard", a_store[k++] = shard;
-	a_store[k] = NULL;
-	argvs[0] = a_ingest;
-	argvs[1] = a_measure;
-	argvs[2] = a_score;
-	argvs[3] = a_store;
-	if (run_pipeline(argvs, 4, status, &e) < 0) {
-		msg_error("%s", e.msg);
-		rval = 1;
-		goto out;
-	}
-	/*
-	 * The batch's status: 2 if a stage refused its options or config, 1 if
-	 * one stopped midway, else what store says (0 all stored, 3 some
-	 * rejected).
-	 */
-	if (run_interrupted()) {
-		msg_error("nightly: interrupted by %s; the batch was not "
-			  "committed unless the store finished: run it again "
-			  "(nothing is stored twice)",
-			  strsignal(run_interrupted()));
-		rval = 1;
-		goto out;
-	}
-	rval = status[3];
-	for (i = 0; i < 4; i++) {
-		if (status[i] == 2)
-			rval = 2;
-		else if (status[i] != 0 && !(i == 3 && status[i] == 3) &&
-			 rval != 2)
-			rval = 1;
-		if (status[i] != 0 && !(i == 3 && status[i] == 3))
-			msg_error("nightly: %s exited with status %d",
-				  argvs[i][0], status[i]);
-	}
-	/* A shard's summary is the finalising job's (whole batch). */
-	if ((rval == 0 || rval == 3) && !quiet && !shard) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		summary(db, batch,
-			(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	}
-out:
-	free(ingest);
-	free(measure);
-	free(score);
-	free(store);
-	free(manifest);
+		rval = nightly_run(&n, stderr, &e);
+	if (rval != 0 && rval != 3)
+		msg_error("nightly: %s", e.msg);
 	free(rubric);
 	return rval;
 }

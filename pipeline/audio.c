@@ -27,7 +27,27 @@ struct audio {
 	size_t in_len;	/* frames pending in in[] */
 	size_t in_pos;
 	long long nonfinite;
+	int in_range; /* an integer coding: samples always in [-1, 1) */
 };
+
+/*
+ * Whether libsndfile decodes this coding from integers, so that its
+ * normalised floats are in [-1, 1) and finite by construction; float
+ * files and lossy codecs (which overshoot) are checked sample by sample.
+ */
+static int
+integer_coding(int format)
+{
+	switch (format & SF_FORMAT_SUBMASK) {
+	case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: case SF_FORMAT_PCM_16:
+	case SF_FORMAT_PCM_24: case SF_FORMAT_PCM_32: case SF_FORMAT_ULAW:
+	case SF_FORMAT_ALAW: case SF_FORMAT_GSM610: case SF_FORMAT_IMA_ADPCM:
+	case SF_FORMAT_MS_ADPCM: case SF_FORMAT_VOX_ADPCM:
+	case SF_FORMAT_G721_32: case SF_FORMAT_G723_24: case SF_FORMAT_G723_40:
+		return 1;
+	}
+	return 0;
+}
 
 static void
 format_name(SNDFILE *sf, const SF_INFO *si, char *out, size_t outlen)
@@ -170,6 +190,7 @@ audio_open(const char *path, int rate, struct audio_info *info, struct err *e)
 	}
 	a->sf = sf;
 	a->channels = si.channels;
+	a->in_range = integer_coding(si.format);
 	if (si.samplerate != rate) {
 		soxr_error_t se;
 		soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
@@ -193,63 +214,53 @@ error:
 	return NULL;
 }
 
-/* Decode the next block of input; returns frames, 0 at end, -1 on error. */
+/*
+ * Decode up to n frames into buf, samples outside [-1, 1] clipped and
+ * non-finite ones (a damaged float file) zeroed and counted (integer
+ * codings need no check); returns
+ * frames, 0 at the end, -1 on error.
+ */
 static long
-decode(struct audio *a, struct err *e)
+decode(struct audio *a, float *buf, long n, struct err *e)
 {
-	sf_count_t n = sf_readf_float(a->sf, a->in, AUDIO_BLOCK);
-	size_t i;
+	sf_count_t got = sf_readf_float(a->sf, buf, n);
+	long i;
 
-	if (n < 0 || (n == 0 && sf_error(a->sf)))
+	if (got < 0 || (got == 0 && sf_error(a->sf)))
 		return err_set(e, "%s: decode error: %s", a->path,
 			       sf_strerror(a->sf));
-	for (i = 0; i < (size_t)n * a->channels; i++) {
-		if (!isfinite(a->in[i])) {
-			a->in[i] = 0;
+	for (i = 0; !a->in_range && i < got * a->channels; i++) {
+		if (buf[i] >= -1 && buf[i] <= 1)
+			continue;
+		if (!isfinite(buf[i])) {
+			buf[i] = 0;
 			a->nonfinite++;
-		} else if (a->in[i] > 1) {
-			a->in[i] = 1;
-		} else if (a->in[i] < -1) {
-			a->in[i] = -1;
+		} else {
+			buf[i] = buf[i] > 1 ? 1 : -1;
 		}
 	}
-	return (long)n;
+	return (long)got;
 }
 
 long
 audio_read(struct audio *a, float *buf, long n, struct err *e)
 {
 	if (a->soxr == NULL) {
-		sf_count_t got;
-		long i;
+		long got;
 
 		if (a->eof)
 			return 0;
 		/* No resampling: decode straight into the caller's buffer. */
-		got = sf_readf_float(a->sf, buf, n);
-		if (got < 0 || (got == 0 && sf_error(a->sf)))
-			return err_set(e, "%s: decode error: %s", a->path,
-				       sf_strerror(a->sf));
-		if (got == 0)
+		if ((got = decode(a, buf, n, e)) == 0)
 			a->eof = 1;
-		for (i = 0; i < got * a->channels; i++) {
-			if (!isfinite(buf[i])) {
-				buf[i] = 0;
-				a->nonfinite++;
-			} else if (buf[i] > 1) {
-				buf[i] = 1;
-			} else if (buf[i] < -1) {
-				buf[i] = -1;
-			}
-		}
-		return (long)got;
+		return got;
 	}
 	for (;;) {
 		size_t idone = 0, odone = 0;
 		soxr_error_t se;
 
 		if (a->in_pos == a->in_len && !a->eof) {
-			long got = decode(a, e);
+			long got = decode(a, a->in, AUDIO_BLOCK, e);
 
 			if (got < 0)
 				return -1;

@@ -579,6 +579,19 @@ db_connect(const char *conninfo, struct err *e)
 	return db;
 }
 
+struct db *
+db_open(const char *opt, struct err *e)
+{
+	char *ci = db_conninfo(opt, e);
+	struct db *db;
+
+	if (ci == NULL)
+		return NULL;
+	db = db_connect(ci, e);
+	free(ci);
+	return db;
+}
+
 void
 db_free(struct db *db)
 {

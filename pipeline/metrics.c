@@ -23,6 +23,7 @@
 
 #include "callqa/audio.h"
 #include "callqa/pitch.h"
+#include "callqa/simd.h"
 #include "callqa/strbuf.h"
 
 #define FPS 100		   /* frames per second */
@@ -79,6 +80,24 @@ struct biquad {
 	float b0, b1, b2, a1, a2, z1, z2;
 };
 
+/*
+ * The 80 Hz high-pass of both channels, eight samples at a time: a
+ * sample-by-sample biquad waits on its own recursion for every sample,
+ * while the eight outputs of a block are the feed-forward part p passed
+ * through the feedback's impulse response g (a triangular sum, on
+ * vectors) plus the response to the two outputs before the block (h1,
+ * h2): only that last step waits on the previous block.
+ */
+#define HPB 8
+_Static_assert(METRICS_HOP % HPB == 0, "hops of whole blocks");
+struct highpass {
+	struct biquad q;	  /* coefficients */
+	float g[HPB][HPB];	  /* g[m][j]: output j from input m */
+	float h1[HPB], h2[HPB];	  /* outputs from y[-1], y[-2] */
+	float y1[2], y2[2];	  /* outputs one and two samples back */
+	float in[2][2 + METRICS_HOP]; /* the last 2 inputs, then the hop */
+};
+
 struct prun { /* a run of speech frames */
 	int32_t s, e;
 	int pad_s, pad_e;
@@ -89,10 +108,8 @@ struct prun { /* a run of speech frames */
 };
 
 struct chan {
-	struct biquad hp;
 	struct biquad modbp;
 	struct pitch *pitch;
-	float hop[METRICS_HOP];
 	/* noise floor: minimum statistics */
 	float blkmin, mins[FLOOR_NBLK], floor_db, runmin;
 	int blkn, nmins, minpos;
@@ -143,6 +160,7 @@ struct metrics_analyzer {
 	long long samples;
 	struct metrics_opts o;
 	struct chan *ch[2]; /* agent, customer (NULL when mono) */
+	struct highpass hp;
 	int nan;
 };
 
@@ -184,6 +202,66 @@ biquad_run(struct biquad *q, float x)
 	q->z1 = q->b1 * x - q->a1 * y + q->z2;
 	q->z2 = q->b2 * x - q->a2 * y;
 	return y;
+}
+
+static void
+highpass_init(struct highpass *hp, double fs, double f0)
+{
+	double g[HPB], y1, y2, y;
+	int m, j;
+
+	memset(hp, 0, sizeof(*hp));
+	biquad_hp(&hp->q, fs, f0);
+	for (m = 0; m < HPB; m++) /* impulse response of the feedback */
+		g[m] = m == 0 ? 1
+		       : -hp->q.a1 * g[m - 1] - (m > 1 ? hp->q.a2 * g[m - 2] : 0);
+	for (m = 0; m < HPB; m++)
+		for (j = m; j < HPB; j++)
+			hp->g[m][j] = (float)g[j - m];
+	for (y1 = 1, y2 = 0, j = 0; j < HPB; j++, y2 = y1, y1 = y)
+		hp->h1[j] = (float)(y = -hp->q.a1 * y1 - hp->q.a2 * y2);
+	for (y1 = 0, y2 = 1, j = 0; j < HPB; j++, y2 = y1, y1 = y)
+		hp->h2[j] = (float)(y = -hp->q.a1 * y1 - hp->q.a2 * y2);
+}
+
+/* Filter the hop in hp->in of the first nch channels into out. */
+SIMD_CLONES static void
+highpass_run(struct highpass *hp, int nch, float out[2][METRICS_HOP])
+{
+	const struct biquad *q = &hp->q;
+	v8sf g[HPB], h1, h2, x0, x1, x2, p, y;
+	float y1[2], y2[2];
+	int k, b;
+
+	memcpy(g, hp->g, sizeof(g));
+	memcpy(&h1, hp->h1, sizeof(h1));
+	memcpy(&h2, hp->h2, sizeof(h2));
+	memcpy(y1, hp->y1, sizeof(y1));
+	memcpy(y2, hp->y2, sizeof(y2));
+	/* Channels inside, so that their recursions overlap. */
+	for (b = 0; b < METRICS_HOP; b += HPB)
+		for (k = 0; k < nch; k++) {
+			const float *in = hp->in[k] + 2 + b;
+
+			memcpy(&x0, in, sizeof(x0));
+			memcpy(&x1, in - 1, sizeof(x1));
+			memcpy(&x2, in - 2, sizeof(x2));
+			p = q->b0 * x0 + q->b1 * x1 + q->b2 * x2;
+			y = ((p[0] * g[0] + p[1] * g[1]) +
+			     (p[2] * g[2] + p[3] * g[3])) +
+			    ((p[4] * g[4] + p[5] * g[5]) +
+			     (p[6] * g[6] + p[7] * g[7]));
+			y += y1[k] * h1 + y2[k] * h2;
+			memcpy(out[k] + b, &y, sizeof(y));
+			y1[k] = y[HPB - 1];
+			y2[k] = y[HPB - 2];
+		}
+	memcpy(hp->y1, y1, sizeof(y1));
+	memcpy(hp->y2, y2, sizeof(y2));
+	for (k = 0; k < nch; k++) {
+		hp->in[k][0] = hp->in[k][METRICS_HOP];
+		hp->in[k][1] = hp->in[k][METRICS_HOP + 1];
+	}
 }
 
 static int
@@ -232,7 +310,6 @@ chan_new(void)
 		chan_free(c);
 		return NULL;
 	}
-	biquad_hp(&c->hp, METRICS_RATE, 80);
 	/* syllabic modulation: 2.5-8 Hz band of the level contour */
 	biquad_bp(&c->modbp, FPS, 4.5, 0.8);
 	c->blkmin = 1e9f;
@@ -247,20 +324,30 @@ chan_new(void)
 	return c;
 }
 
-/* Frame entry: features, floor, pitch, hold vote. */
+/* Sum of squares of a hop, on vectors. */
+SIMD_CLONES static float
+energy(const float *x)
+{
+	v8sf v, s = { 0 };
+	int i;
+
+	for (i = 0; i < METRICS_HOP; i += 8) {
+		memcpy(&v, x + i, sizeof(v));
+		s += v * v;
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+/* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
 static void
-chan_enter(struct chan *c, long f)
+chan_enter(struct chan *c, long f, const float *x)
 {
 	struct feat *ft = &c->ring[f % DELAY];
 	struct pitch_frame pf;
-	float x[METRICS_HOP], e = 0, db, env, m;
+	float e = 0, db, env, m;
 	int i, k = (int)(f % DELAY), cand, analyse;
 
-	for (i = 0; i < METRICS_HOP; i++) {
-		x[i] = biquad_run(&c->hp, c->hop[i]);
-		e += x[i] * x[i];
-	}
-	e /= METRICS_HOP;
+	e = energy(x) / METRICS_HOP;
 	db = 10 * log10f(e + 1e-12f);
 	analyse = db > ABS_MIN_DB && db > c->floor_db + 3;
 	pitch_hop(c->pitch, x, analyse, &pf);
@@ -303,20 +390,16 @@ chan_enter(struct chan *c, long f)
 			c->minpos = (c->minpos + 1) % FLOOR_NBLK;
 			if (c->nmins < FLOOR_NBLK)
 				c->nmins++;
+			c->floor_db = c->mins[0];
+			for (i = 1; i < c->nmins; i++)
+				if (c->mins[i] < c->floor_db)
+					c->floor_db = c->mins[i];
 		}
 		c->blkn = 0;
 		c->blkmin = 1e9f;
 	}
-	if (c->nmins == 0) {
+	if (c->nmins == 0)
 		c->floor_db = c->runmin;
-	} else {
-		float mn = c->mins[0];
-
-		for (i = 1; i < c->nmins; i++)
-			if (c->mins[i] < mn)
-				mn = c->mins[i];
-		c->floor_db = mn;
-	}
 }
 
 /* Speech decision of a frame leaving the delay line, before leakage. */
@@ -695,6 +778,7 @@ metrics_analyzer_new(int nch, int agent_channel, const struct metrics_opts *o,
 		goto oom;
 	if (a->cch >= 0 && (a->ch[1] = chan_new()) == NULL)
 		goto oom;
+	highpass_init(&a->hp, METRICS_RATE, 80);
 	return a;
 oom:
 	metrics_analyzer_free(a);
@@ -716,20 +800,26 @@ int
 metrics_analyzer_feed(struct metrics_analyzer *a, const float *buf, long n,
 		      struct err *e)
 {
-	long i;
+	float x[2][METRICS_HOP];
+	long i, j, k;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += k) {
 		const float *fr = buf + i * a->nch;
+		float *in0 = a->hp.in[0] + 2 + a->npos;
+		float *in1 = a->hp.in[1] + 2 + a->npos;
 
-		a->ch[0]->hop[a->npos] = fr[a->ach];
-		if (a->ch[1])
-			a->ch[1]->hop[a->npos] = fr[a->cch];
-		if (++a->npos < METRICS_HOP)
-			continue;
+		k = n - i < METRICS_HOP - a->npos ? n - i : METRICS_HOP - a->npos;
+		for (j = 0; j < k; j++)
+			in0[j] = fr[j * a->nch + a->ach];
+		for (j = 0; a->ch[1] && j < k; j++)
+			in1[j] = fr[j * a->nch + a->cch];
+		if ((a->npos += (int)k) < METRICS_HOP)
+			break;
 		a->npos = 0;
-		chan_enter(a->ch[0], a->entered);
+		highpass_run(&a->hp, a->ch[1] ? 2 : 1, x);
+		chan_enter(a->ch[0], a->entered, x[0]);
 		if (a->ch[1])
-			chan_enter(a->ch[1], a->entered);
+			chan_enter(a->ch[1], a->entered, x[1]);
 		a->entered++;
 		if (a->entered - a->exited >= DELAY) {
 			if (exit_frame(a, a->exited) < 0)

@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callqa/simd.h"
+
 #define X8 512		/* 8 kHz history, samples */
 #define X2 128		/* 2 kHz history */
 #define NTAP 32		/* decimation filter taps */
@@ -36,12 +38,24 @@
 #define LAG8_MAX 135	/* 59 Hz */
 #define NMED 31		/* running median length */
 #define MAXCAND 8
+#define SLACK 64	/* hops of room before the history is moved back */
+#define NEED2 5		/* hops of 2 kHz history the coarse search reads */
 
+/*
+ * The histories grow forward in their buffers and are moved back to the
+ * front once every SLACK hops, not shifted by a hop each time; x8[n8 - X8,
+ * n8) and x2[n2 - X2, n2) are the valid histories.  The 2 kHz history is
+ * computed lazily: only the last NEED2 hops are read, and only in frames
+ * that are analysed, so quiet stretches cost a copy and nothing else.
+ */
 struct pitch {
-	float x8[X8];
-	float x2[X2];
+	float x8[X8 + SLACK * PITCH_HOP];
+	float x2[X2 + SLACK * PITCH_HOP / 4];
+	int n8, n2;
+	int pend; /* hops not yet decimated into x2 (at most NEED2) */
 	float h[NTAP];
-	float med[NMED];
+	float med[NMED];    /* the last accepted f0s, oldest first overwritten */
+	float sorted[NMED]; /* the same, in order */
 	int nmed, medpos;
 	float last_f0;
 	int last_age;
@@ -66,8 +80,12 @@ pitch_new(void)
 		p->h[k] = (float)s;
 		sum += s;
 	}
+	for (k = 0; k < NTAP / 2; k++) /* exactly symmetric */
+		p->h[NTAP - 1 - k] = p->h[k];
 	for (k = 0; k < NTAP; k++)
 		p->h[k] = (float)(p->h[k] / sum);
+	p->n8 = X8;
+	p->n2 = X2;
 	p->last_age = 1000;
 	return p;
 }
@@ -80,7 +98,7 @@ pitch_free(struct pitch *p)
 
 /* Dot product with independent partial sums, so the compiler can keep
  * several multiply-adds in flight (and vectorise). */
-static float
+static inline float
 dot(const float *a, const float *b, int n)
 {
 	float s[8] = { 0 };
@@ -96,22 +114,55 @@ dot(const float *a, const float *b, int n)
 }
 
 /*
- * NCCF of the window w[0..n) against w[-lag..n-lag) for lags lo..hi into
- * r[lag]; energies of the lagged windows are updated incrementally.
+ * The coarse NCCF of the window w[0..WC) against w[-lag..WC-lag) for
+ * every lag of lo..hi (hi - lo < NLAG) into r[lag].  Eight lags at a time
+ * on vectors: with the window reversed into rv, the eight lagged samples
+ * that meet w[i] are contiguous, so each step is one multiply-add of w[i]
+ * by eight of them and no sum across a vector is needed.  The energies of
+ * the lagged windows are carried from lag to lag.
  */
-static void
-nccf(const float *w, int n, int lo, int hi, float *r)
+#define NLAG 40 /* five vectors */
+_Static_assert(LAG2_MAX + 1 - (LAG2_MIN - 1) < NLAG, "coarse lags");
+SIMD_CLONES static void
+nccf_coarse(const float *w, int lo, int hi, float *r)
 {
-	double e0 = dot(w, w, n), el = dot(w - lo, w - lo, n);
-	int lag;
+	float rv[WC + NLAG + 8] = { 0 }; /* rv[t] = w[WC - 1 - t] */
+	v8sf c[NLAG / 8], v0, v1, v2, v3, v4, c0 = { 0 }, c1 = c0, c2 = c0,
+					      c3 = c0, c4 = c0;
+	double e0 = dot(w, w, WC), el = dot(w - lo, w - lo, WC);
+	int t, i, lag;
 
+	for (t = 0; t < WC + hi; t++)
+		rv[t] = w[WC - 1 - t];
+	for (i = 0; i < WC; i++) {
+		/* lag lo + j meets w[i - lag] = rv[WC - 1 - i + lo + j] */
+		const float *q = rv + WC - 1 - i + lo;
+
+		memcpy(&v0, q, sizeof(v0));
+		memcpy(&v1, q + 8, sizeof(v1));
+		memcpy(&v2, q + 16, sizeof(v2));
+		memcpy(&v3, q + 24, sizeof(v3));
+		memcpy(&v4, q + 32, sizeof(v4));
+		c0 += w[i] * v0;
+		c1 += w[i] * v1;
+		c2 += w[i] * v2;
+		c3 += w[i] * v3;
+		c4 += w[i] * v4;
+	}
+	c[0] = c0;
+	c[1] = c1;
+	c[2] = c2;
+	c[3] = c3;
+	c[4] = c4;
 	for (lag = lo; lag <= hi; lag++) {
 		double d = e0 * el;
 
-		r[lag] = d > 1e-20 ? (float)(dot(w, w - lag, n) / sqrt(d)) : 0;
+		r[lag] = d > 1e-20 ? (float)(c[(lag - lo) / 8][(lag - lo) % 8] /
+					     sqrt(d))
+				   : 0;
 		/* window shifts one sample into the past */
 		el += (double)w[-lag - 1] * w[-lag - 1] -
-		      (double)w[n - 1 - lag] * w[n - 1 - lag];
+		      (double)w[WC - 1 - lag] * w[WC - 1 - lag];
 		if (el < 0)
 			el = 0;
 	}
@@ -130,79 +181,130 @@ parabola(float a, float b, float c)
 static float
 median_of(const struct pitch *p)
 {
-	float v[NMED], t;
-	int i, j, n = p->nmed;
+	const float *v = p->sorted;
+	int n = p->nmed;
 
-	memcpy(v, p->med, sizeof(float) * n);
-	for (i = 1; i < n; i++) {
-		t = v[i];
-		for (j = i; j > 0 && v[j - 1] > t; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
-	}
 	return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Decimate the newest hop into x2 (one output per 4 inputs). */
-static void
+/*
+ * Decimate the hops not yet in x2 (one output per 4 inputs; the filter is
+ * symmetric, so the convolution is a dot product with h as it stands).
+ */
+SIMD_CLONES static void
 decimate(struct pitch *p)
 {
-	float *x2 = p->x2 + X2 - PITCH_HOP / 4;
-	int m, k;
+	int j, m;
 
-	for (m = 0; m < PITCH_HOP / 4; m++) {
-		const float *x = p->x8 + X8 - PITCH_HOP + 4 * m + 3;
-		float s = 0;
+	for (j = p->pend - 1; j >= 0; j--) {
+		const float *x8 = p->x8 + p->n8 - (j + 1) * PITCH_HOP;
+		float *x2 = p->x2 + p->n2 - (j + 1) * (PITCH_HOP / 4);
 
-		for (k = 0; k < NTAP; k++)
-			s += p->h[k] * x[-k];
-		x2[m] = s;
+		for (m = 0; m < PITCH_HOP / 4; m++)
+			x2[m] = dot(p->h, x8 + 4 * m + 3 - (NTAP - 1), NTAP);
 	}
+	p->pend = 0;
 }
 
 /*
- * Refine a coarse frequency at 8 kHz: NCCF over the lags around it, the
- * best one interpolated.  Returns the frequency (0 when out of range) and
- * its correlation in *r; r8 is scratch space.
+ * The NCCF at 8 kHz at one lag at a time, for the refinement: the energy
+ * of the lagged window is carried from lag to neighbouring lag, and
+ * computed afresh for a lag far from the last (another candidate).
  */
-static float
-fine(struct pitch *p, float f, float *r8, float *r)
+struct lagwin {
+	const float *w; /* the window, W8 samples */
+	double e0;	/* its energy */
+	int lag;	/* the lag whose energy el holds, -1: none */
+	double el;
+};
+
+SIMD_CLONES static float
+lagwin_r(struct lagwin *lw, int lag)
 {
-	int l0 = (int)lrintf(PITCH_RATE / f), lo, hi, bl, lag;
+	const float *w = lw->w;
+	double d;
+
+	if (lw->lag < 0 || abs(lag - lw->lag) > 8) { /* afresh */
+		lw->lag = lag;
+		lw->el = dot(w - lag, w - lag, W8);
+	}
+	for (; lw->lag < lag; lw->lag++) /* one sample further back */
+		lw->el += (double)w[-lw->lag - 1] * w[-lw->lag - 1] -
+			  (double)w[W8 - 1 - lw->lag] * w[W8 - 1 - lw->lag];
+	for (; lw->lag > lag; lw->lag--)
+		lw->el += (double)w[W8 - lw->lag] * w[W8 - lw->lag] -
+			  (double)w[-lw->lag] * w[-lw->lag];
+	if (lw->el < 0)
+		lw->el = 0;
+	d = lw->e0 * lw->el;
+	return d > 1e-20 ? (float)(dot(w, w - lag, W8) / sqrt(d)) : 0;
+}
+
+/*
+ * Refine a coarse frequency at 8 kHz: from the lag nearest to it, climb
+ * the NCCF to its peak within 3 lags (the correlation of band-limited
+ * speech is smooth over a few samples, so the nearest peak is the one the
+ * coarse search saw), then interpolate.  Returns the frequency (0 when out
+ * of range) and its correlation in *r.
+ */
+SIMD_CLONES static float
+fine(struct lagwin *lw, float f, float *r)
+{
+	int l0 = (int)lrintf(PITCH_RATE / f), lo, hi, l;
+	float rm, rc, rp;
 
 	lo = l0 - 3 < LAG8_MIN ? LAG8_MIN : l0 - 3;
 	hi = l0 + 3 > LAG8_MAX ? LAG8_MAX : l0 + 3;
 	if (lo > hi)
 		return 0;
-	nccf(p->x8 + X8 - W8, W8, lo - 1, hi + 1, r8);
-	bl = lo;
-	for (lag = lo; lag <= hi; lag++)
-		if (r8[lag] > r8[bl])
-			bl = lag;
-	*r = r8[bl] < 0 ? 0 : r8[bl] > 1 ? 1 : r8[bl];
-	return PITCH_RATE / (bl + parabola(r8[bl - 1], r8[bl], r8[bl + 1]));
+	l = l0 < lo ? lo : l0 > hi ? hi : l0;
+	rm = lagwin_r(lw, l - 1);
+	rc = lagwin_r(lw, l);
+	rp = lagwin_r(lw, l + 1);
+	while (rp > rc && l < hi) {
+		l++;
+		rm = rc;
+		rc = rp;
+		rp = lagwin_r(lw, l + 1);
+	}
+	while (rm > rc && l > lo) {
+		l--;
+		rp = rc;
+		rc = rm;
+		rm = lagwin_r(lw, l - 1);
+	}
+	*r = rc < 0 ? 0 : rc > 1 ? 1 : rc;
+	return PITCH_RATE / (l + parabola(rm, rc, rp));
 }
 
 void
 pitch_hop(struct pitch *p, const float *hop, int analyse,
 	  struct pitch_frame *out)
 {
-	float r2[LAG2_MAX + 2], r8[LAG8_MAX + 6];
+	float r2[LAG2_MAX + 2];
+	struct lagwin lw;
 	float cf[MAXCAND], cr[MAXCAND], best = 0, ref = 0, bestcost = 0;
 	int nc = 0, lag, i, pick = -1;
 
-	memmove(p->x8, p->x8 + PITCH_HOP, sizeof(float) * (X8 - PITCH_HOP));
-	memcpy(p->x8 + X8 - PITCH_HOP, hop, sizeof(float) * PITCH_HOP);
-	memmove(p->x2, p->x2 + PITCH_HOP / 4,
-		sizeof(float) * (X2 - PITCH_HOP / 4));
-	decimate(p);
+	if (p->n8 + PITCH_HOP > (int)(sizeof(p->x8) / sizeof(*p->x8))) {
+		memmove(p->x8, p->x8 + p->n8 - X8, sizeof(float) * X8);
+		memmove(p->x2, p->x2 + p->n2 - X2, sizeof(float) * X2);
+		p->n8 = X8;
+		p->n2 = X2;
+	}
+	memcpy(p->x8 + p->n8, hop, sizeof(float) * PITCH_HOP);
+	p->n8 += PITCH_HOP;
+	p->n2 += PITCH_HOP / 4;
+	if (p->pend < NEED2)
+		p->pend++;
 	if (p->last_age < 1000)
 		p->last_age++;
 	memset(out, 0, sizeof(*out));
 	if (!analyse)
 		return;
 
-	nccf(p->x2 + X2 - WC, WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
+	decimate(p);
+	nccf_coarse(p->x2 + p->n2 - WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
 	for (lag = LAG2_MIN; lag <= LAG2_MAX && nc < MAXCAND; lag++) {
 		float d;
 
@@ -231,12 +333,15 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 	 * the lowest cost: weak correlation, long lag (RAPT's lag weight,
 	 * against subharmonics) and distance from the running median.
 	 */
+	lw.w = p->x8 + p->n8 - W8;
+	lw.e0 = dot(lw.w, lw.w, W8);
+	lw.lag = -1;
 	for (i = 0; i < nc; i++) {
 		float r, f, cost;
 
 		if (cr[i] < 0.6f * best)
 			continue;
-		f = fine(p, cf[i], r8, &r);
+		f = fine(&lw, cf[i], &r);
 		if (f <= 0)
 			continue;
 		cost = (1 - r) + 0.1f * (PITCH_RATE / f) / LAG8_MAX;
@@ -254,12 +359,24 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 void
 pitch_accept(struct pitch *p, float f0)
 {
+	float *v = p->sorted;
+	int i, n = p->nmed;
+
 	if (!(f0 > 0))
 		return;
+	if (n == NMED) { /* the oldest value leaves the sorted window */
+		float old = p->med[p->medpos];
+
+		for (i = 0; i < n - 1 && v[i] != old; i++)
+			;
+		memmove(v + i, v + i + 1, sizeof(float) * (size_t)(--n - i));
+	}
+	for (i = n; i > 0 && v[i - 1] > f0; i--)
+		v[i] = v[i - 1];
+	v[i] = f0;
 	p->med[p->medpos] = f0;
 	p->medpos = (p->medpos + 1) % NMED;
-	if (p->nmed < NMED)
-		p->nmed++;
+	p->nmed = n + 1;
 	p->last_f0 = f0;
 	p->last_age = 0;
 }

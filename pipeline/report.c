@@ -224,14 +224,32 @@ report_html_escape(struct strbuf *sb, const char *s)
 	return r;
 }
 
+/*
+ * Whether a spreadsheet would take s for a formula (CSV injection: a team
+ * or agent name "=HYPERLINK(...)" in HR's export).  A number such as -5
+ * or +2.5 is data and stays as it is.
+ */
+static int
+formula_like(const char *s)
+{
+	char *end;
+
+	if (*s == '\0' || strchr("=+-@\t\r", *s) == NULL)
+		return 0;
+	(void)strtod(s, &end);
+	return end == s || *end != '\0';
+}
+
 int
 report_csv_field(struct strbuf *sb, const char *s)
 {
-	int r = 0;
+	int r = 0, formula = formula_like(s);
 
-	if (strpbrk(s, ",\"\r\n") == NULL)
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL)
 		return strbuf_adds(sb, s);
 	r = strbuf_addch(sb, '"');
+	if (formula && r == 0) /* shown as text, with the quote mark */
+		r = strbuf_addch(sb, '\'');
 	for (; *s && r == 0; s++)
 		r = *s == '"' ? strbuf_adds(sb, "\"\"") : strbuf_addch(sb, *s);
 	return r ? r : strbuf_addch(sb, '"');

@@ -59,6 +59,9 @@ char *db_conninfo(const char *opt, struct err *e);
 struct db *db_connect(const char *conninfo, struct err *e);
 void db_free(struct db *db);
 
+/* db_conninfo(opt) and db_connect() in one: the database the stages use. */
+struct db *db_open(const char *opt, struct err *e);
+
 /*
  * Apply the schema migrations compiled in from pipeline/sql/ that the
  * database has not seen, each in its own transaction, under an advisory

@@ -9,7 +9,7 @@
  * median of the speaker's recent pitch, so that octave jumps (period
  * doubling or halving) are not taken for intonation.
  *
- * Memory is fixed (a few kilobytes) whatever the length of the call.
+ * Memory is fixed (about 30 kB) whatever the length of the call.
  */
 #ifndef CALLQA_PITCH_H
 #define CALLQA_PITCH_H

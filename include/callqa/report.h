@@ -70,7 +70,12 @@ size_t report_display_width(const char *s);
 /* Append s with & < > " ' escaped for HTML text and attributes. */
 int report_html_escape(struct strbuf *sb, const char *s);
 
-/* Append s as one RFC 4180 field (quoted when it must be). */
+/*
+ * Append s as one RFC 4180 field (quoted when it must be).  A text that a
+ * spreadsheet would run as a formula (starting with = + - @, a tab or a
+ * carriage return, and not a number) gets a leading ' (OWASP's advice
+ * against CSV injection), so it opens as the text it is.
+ */
 int report_csv_field(struct strbuf *sb, const char *s);
 
 /*

@@ -62,6 +62,16 @@ main(void)
 	csv_is("two\nlines", "\"two\nlines\"", "CSV: a line break is quoted");
 	csv_is("a\rb", "\"a\rb\"", "CSV: a carriage return is quoted");
 	csv_is("张伟", "张伟", "CSV: UTF-8 as it is");
+	csv_is("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"",
+	       "CSV: a formula is made text with a leading '");
+	csv_is("@SUM(A1)", "\"'@SUM(A1)\"", "CSV: @ formula made text");
+	csv_is("+cmd", "\"'+cmd\"", "CSV: + formula made text");
+	csv_is("-2+3", "\"'-2+3\"", "CSV: - formula made text");
+	csv_is("\tx", "\"'\tx\"", "CSV: a leading tab made text");
+	csv_is("-5", "-5", "CSV: a negative number stays a number");
+	csv_is("+2.5", "+2.5", "CSV: a signed number stays a number");
+	csv_is("-", "\"'-\"", "CSV: a lone - is text");
+	csv_is("a=b", "a=b", "CSV: = inside a field is harmless");
 
 	label_is("问候语 greeting", REPORT_ZH, "问候语");
 	label_is("问候语 greeting", REPORT_EN, "greeting");

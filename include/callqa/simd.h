@@ -1,0 +1,26 @@
+/*
+ * simd.h: the few hot loops of callqa-measure (pitch correlations, the
+ * high-pass) are written on 8-float vectors (GCC/Clang vector extensions,
+ * lowered to SSE pairs where AVX is not enabled) and, on x86-64, compiled
+ * twice, for x86-64-v3 (AVX2, FMA) and for the baseline; the loader picks
+ * the one the processor runs (target_clones, an ifunc).  Not under
+ * AddressSanitizer, whose start-up runs after ifunc resolution, nor with
+ * -DCALLQA_NO_CLONES (the baseline only).
+ *
+ * The build is ISO C (-std=c11), so multiply-adds are never fused behind
+ * our back: both versions compute the same numbers, bit for bit.
+ */
+#ifndef CALLQA_SIMD_H
+#define CALLQA_SIMD_H
+
+#if defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(CALLQA_NO_CLONES)
+#define SIMD_CLONES \
+	__attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define SIMD_CLONES
+#endif
+
+typedef float v8sf __attribute__((vector_size(32)));
+
+#endif
