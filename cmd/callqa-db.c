@@ -46,21 +46,15 @@ usage(FILE *fp)
 static struct db *
 open_db(const char *opt, int *applied)
 {
-	struct db *db = NULL;
-	char *url;
+	struct db *db;
 	struct err e;
 
-	if ((url = db_conninfo(opt, &e)) == NULL) {
-		msg_error("%s", e.msg);
-		return NULL;
-	}
-	if ((db = db_connect(url, &e)) == NULL ||
+	if ((db = db_open(opt, &e)) == NULL ||
 	    db_migrate(db, applied, &e) < 0) {
 		msg_error("%s", e.msg);
 		db_free(db);
-		db = NULL;
+		return NULL;
 	}
-	free(url);
 	return db;
 }
 
