@@ -15,11 +15,11 @@
 --
 -- Registry (call_ids): PostgreSQL enforces a unique key on a partitioned
 -- table only when it includes the partition key, so calls has the key
--- (call_id, started_at) and the uniqueness of a call id across months is
--- the primary key of call_ids (call_id, started_at, batch_id: one small
--- row per call ever stored, kept when its month is archived, so an
--- archived call id cannot come back).  callqa-store fills it in the same
--- transaction as the calls, and checks a new call id against it (a call
+-- (call_id, started_at), and a call id is unique across months as the
+-- primary key of call_ids, one small row per call ever stored (call_id,
+-- started_at, batch_id), kept when its month is archived, so that an
+-- archived call id cannot come back.  callqa-store fills it in the same
+-- transaction as the calls and checks each new call id against it (a call
 -- id stored by another batch is a reject, as before).  calls refers to
 -- call_ids (call_id, started_at) ON UPDATE CASCADE, and scores to calls
 -- (call_id, started_at) ON DELETE CASCADE ON UPDATE CASCADE: a re-run of
@@ -33,29 +33,31 @@
 -- month scans nothing).  The pipeline owns nothing and cannot CREATE, so
 -- the function is SECURITY DEFINER, owned by the schema owner (whoever
 -- applies the migrations), executable by callqa_pipeline only.  The store
--- calls it for each month of its good records right after its timestamp
--- checks.  When every partition exists it takes no lock at all (catalog
--- lookups); otherwise it takes the store's advisory lock 7170317002 and
--- looks again before creating.
+-- calls it for each month of its good records after its checks (so a
+-- month whose calls were all rejected gets no partition) and before it
+-- writes anything.  When every partition exists it takes no lock at all
+-- (catalog lookups); otherwise it takes the store's advisory lock
+-- 7170317002 and looks again before creating.
 --
 -- Lock order, why it cannot deadlock: CREATE TABLE ... PARTITION OF
 -- takes an ACCESS EXCLUSIVE lock on calls (and, for the foreign keys,
 -- SHARE ROW EXCLUSIVE locks on call_ids, agents and batches, which only
--- stores write; the scores partition: on scores, and that lock on calls),
--- and `ALTER TABLE ... DETACH PARTITION` the same.  Every transaction that takes such a
--- lock or writes calls, scores or call_ids takes the advisory lock
--- 7170317002 first: callqa-store takes it before it touches any of the
--- three tables (before its duplicate checks read them, before it calls
--- callqa_ensure_months), callqa_ensure_months and callqa_detach_month take
--- it themselves.  A transaction waiting for that lock holds no lock on
--- those tables (a store holds only its temporary stage table then), so it
--- blocks nobody; the one holding it waits only for readers (callqa-rank,
--- callqa-report, the views: ACCESS SHARE locks), which never wait for a
--- lock a store or a detach holds (they take no row locks and no advisory
--- lock 7170317002).  No cycle can form.  The cost: a store that makes a
--- new month waits for the running readers of calls to finish, and
--- readers that start meanwhile wait for the store; that happens once a
--- month.
+-- stores write), then for the scores partition one on scores; ALTER
+-- TABLE ... DETACH PARTITION (callqa_detach_month) locks calls, then
+-- scores, the same.  Every transaction that takes such a lock or writes
+-- calls, scores or call_ids takes the advisory lock 7170317002 first:
+-- callqa-store before it reads or writes any of them (its duplicate
+-- checks read call_ids only after it), callqa_ensure_months and
+-- callqa_detach_month themselves.  So at most one transaction at a time
+-- takes those strong locks, and one waiting for the advisory lock holds
+-- no lock on these tables (a store holds only its temporary stage table
+-- then).  The others are readers (callqa-rank, callqa-report, callqa-
+-- ladder, the views): ACCESS SHARE locks only, no row locks, no advisory
+-- lock 7170317002, and every one of their statements names calls before
+-- scores, so a reader never holds scores while it waits for calls (the
+-- one wait that, with the order above, could close a cycle).  The cost:
+-- a store that makes a new month waits for the running readers of calls
+-- to finish, and readers that start meanwhile wait for it; once a month.
 --
 -- Conversion: the tables are renamed, new partitioned ones are made with
 -- the same columns (scores gains started_at, the call's), every row is
@@ -75,12 +77,12 @@
 -- PostgreSQL 15, callqa db's defaults: shared_buffers 128MB, work_mem
 -- 4MB):
 --
---                                        025 (one table)  030 (partitions)
---   callqa-rank --month (board, ledger)   2.8 / 3.0      2.8 / 2.6 (3.1 / 2.8)
---   callqa-rank --week                    1.2 / 0.9      0.9 / 0.9 (1.1 / 1.2)
---   hr_agent_month WHERE month = ...      1.1 / 1.2      1.7 / 1.6 (1.7 / 1.7)
---   hr_agent_month, a whole year         15.0 / 9.9     14.2 / 14.4 (16.8 / 18.0)
---   manager_calls, one agent, one month     -           0.23 / 0.22 (0.17 / 0.13)
+--                                       025 (one table)  030 (partitions)
+--   callqa-rank --month (board, ledger)   2.8 / 3.0    2.8 / 2.6 (3.1 / 2.8)
+--   callqa-rank --week                    1.2 / 0.9    0.9 / 0.9 (1.1 / 1.2)
+--   hr_agent_month WHERE month = ...      1.1 / 1.2    1.7 / 1.6 (1.7 / 1.7)
+--   hr_agent_month, a whole year         15.0 / 9.9   14.2 / 14.4 (16.8 / 18)
+--   manager_calls, one agent, one month     -         0.23 / 0.22 (0.17 / 0.13)
 --   callqa-store, 100k records          13400 rows/s   11351 rows/s
 --     (psql \copy of the same file, same run: 64100 then, 95238 now)
 --
