@@ -681,6 +681,23 @@ static const char stale_sql[] =
 	"stage WHERE call_id IS NOT NULL) s WHERE r.batch_id = s.batch_id "
 	"AND r.call_id = s.call_id";
 
+/*
+ * A call this batch stored in an earlier run and now rejects (its file
+ * since damaged or moved, say) keeps its stored row and scores, which may
+ * already be on a board: a later failure does not undo an earlier success.
+ * It is counted as stored, not also as rejected, and the store says so.
+ */
+static const char kept_sql[] =
+	"WITH k AS (SELECT s.lineno, s.call_id, s.reject_reason FROM stage s "
+	"JOIN call_ids r ON r.call_id = s.call_id AND r.batch_id = s.batch_id "
+	"WHERE s.reject_reason IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+	"stage g WHERE g.call_id = s.call_id AND g.reject_reason IS NULL)) "
+	"UPDATE stage s SET reject_stage = NULL, reject_reason = NULL FROM k "
+	"WHERE s.lineno = k.lineno RETURNING format('%s:%s: call %L is kept "
+	"as an earlier run of batch %L stored it, although this run rejects "
+	"it: %s', $1::text, k.lineno, k.call_id, s.batch_id, "
+	"k.reject_reason)";
+
 static const char rejects_sql[] =
 	"INSERT INTO rejects (batch_id, reject_key, call_id, audio, stage, "
 	"reason, line, record) SELECT batch_id, md5(coalesce(call_id, '') || "
@@ -715,13 +732,35 @@ static const char result_sql[] =
 	"SELECT coalesce(batch_id, ''), count(*), count(*) FILTER (WHERE "
 	"reject_reason IS NULL) FROM stage GROUP BY batch_id ORDER BY 1";
 
+/*
+ * Run a statement of the stage with $1 = the stream's name, passing each
+ * row it returns (a message) to the warn callback.
+ */
+static int
+warn_query(struct load *ld, const char *sql, struct err *e)
+{
+	const char *name = record_reader_name(ld->r);
+	PGresult *res = PQexecParams(ld->conn, sql, 1, NULL, &name, NULL, NULL,
+				     0);
+	int j;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pq_fail(e, res, ld->conn, "store");
+		PQclear(res);
+		return -1;
+	}
+	for (j = 0; j < PQntuples(res) && ld->o->warn; j++)
+		ld->o->warn(ld->o->arg, PQgetvalue(res, j, 0));
+	PQclear(res);
+	return 0;
+}
+
 /* Run the checks, passing the reasons they find to the warn callback. */
 static int
 run_checks(struct load *ld, struct err *e)
 {
-	const char *name = record_reader_name(ld->r);
 	size_t i = 0;
-	int j, fast;
+	int fast;
 
 	/*
 	 * The first three checks try a cast row by row (a subtransaction
@@ -744,19 +783,9 @@ run_checks(struct load *ld, struct err *e)
 		return -1;
 	if (fast)
 		i = 4;
-	for (; i < sizeof(check_sql) / sizeof(check_sql[0]); i++) {
-		PGresult *res = PQexecParams(ld->conn, check_sql[i], 1, NULL,
-					     &name, NULL, NULL, 0);
-
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			pq_fail(e, res, ld->conn, "store");
-			PQclear(res);
+	for (; i < sizeof(check_sql) / sizeof(check_sql[0]); i++)
+		if (warn_query(ld, check_sql[i], e) < 0)
 			return -1;
-		}
-		for (j = 0; j < PQntuples(res) && ld->o->warn; j++)
-			ld->o->warn(ld->o->arg, PQgetvalue(res, j, 0));
-		PQclear(res);
-	}
 	return 0;
 }
 
@@ -922,6 +951,7 @@ store_load(struct db *db, FILE *fp, const char *name,
 	strbuf_reset(&sql);
 	upsert_sql(&sql, D_SCORE);
 	if (pq_exec(ld.conn, sql.buf, 0, NULL, "scores", e) < 0 ||
+	    warn_query(&ld, kept_sql, e) < 0 ||
 	    pq_exec(ld.conn, stale_sql, 0, NULL, "rejects", e) < 0 ||
 	    pq_exec(ld.conn, rejects_sql, 0, NULL, "rejects", e) < 0 ||
 	    pq_exec(ld.conn, counts_sql, 0, NULL, "batches", e) < 0 ||

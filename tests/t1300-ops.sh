@@ -56,6 +56,17 @@ run_cmd 0 callqa nightly -b OPS1 $D
 like "$(cat $ERR)" "batch OPS1: 5 inputs, 5 stored, 0 rejected" "a repaired call replaces its reject"
 run_cmd 0 callqa rejects --batch OPS1
 is "$(rowcount <$OUT)" 0 "no reject left"
+# The other way: a stored call's file damaged, the batch run again.  The
+# stored call and its score stay (they may be on a board already); it is
+# not counted twice, and the store says why.
+score0=$(sql "SELECT score FROM scores WHERE call_id = 'P5'")
+cp $D/A05_20261005T090005_P5.wav $TMP/p5.wav
+: >$D/A05_20261005T090005_P5.wav
+run_cmd 0 callqa nightly -b OPS1 $D
+like "$(cat $ERR)" "batch OPS1: 5 inputs, 5 stored, 0 rejected" "a call stored before and rejected now is counted once, as stored"
+like "$(cat $ERR)" "call 'P5' is kept as an earlier run of batch 'OPS1' stored it, although this run rejects it: .*P5.wav: empty file" "and the store says why"
+is "$(sql "SELECT score FROM scores WHERE call_id = 'P5'") $(sql "SELECT count(*) FROM rejects WHERE batch_id = 'OPS1'")" "$score0 0" "its score is kept, no reject recorded"
+cp $TMP/p5.wav $D/A05_20261005T090005_P5.wav
 
 run_cmd 0 callqa status
 like "$(cat $OUT)" "^database: host=$TMP/var/run port=[0-9]+ dbname=callqa user=callqa \(PostgreSQL [0-9]+" "status: the database in use"
