@@ -690,8 +690,10 @@ static const char stale_sql[] =
 static const char kept_sql[] =
 	"WITH k AS (SELECT s.lineno, s.call_id, s.reject_reason FROM stage s "
 	"JOIN call_ids r ON r.call_id = s.call_id AND r.batch_id = s.batch_id "
-	"WHERE s.reject_reason IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-	"stage g WHERE g.call_id = s.call_id AND g.reject_reason IS NULL)) "
+	"JOIN calls c ON c.call_id = r.call_id AND c.started_at = "
+	"r.started_at WHERE s.reject_reason IS NOT NULL AND NOT EXISTS "
+	"(SELECT 1 FROM stage g WHERE g.call_id = s.call_id AND "
+	"g.reject_reason IS NULL)) "
 	"UPDATE stage s SET reject_stage = NULL, reject_reason = NULL FROM k "
 	"WHERE s.lineno = k.lineno RETURNING format('%s:%s: call %L is kept "
 	"as an earlier run of batch %L stored it, although this run rejects "
@@ -709,11 +711,15 @@ static const char rejects_sql[] =
 
 /*
  * The batch's counts come from the tables, so that a batch stored in
- * shards (several stores of one batch_id) adds up.
+ * shards (several stores of one batch_id) adds up.  started and finished
+ * are those of the store that last changed them: its transaction began
+ * when the first stage's header came through, so finished - started is
+ * about the batch's time through the whole pipeline.
  */
 static const char counts_sql[] =
-	"UPDATE batches b SET (inputs, stored, rejected, finished) = "
-	"ROW(t.s + t.r, t.s, t.r, now()) FROM (SELECT x.batch_id, (SELECT "
+	"UPDATE batches b SET (inputs, stored, rejected, started, finished) "
+	"= ROW(t.s + t.r, t.s, t.r, now(), clock_timestamp()) FROM (SELECT "
+	"x.batch_id, (SELECT "
 	"count(*) FROM calls c WHERE c.batch_id = x.batch_id) AS s, (SELECT "
 	"count(*) FROM rejects r WHERE r.batch_id = x.batch_id) AS r FROM "
 	"(SELECT DISTINCT batch_id FROM stage) x) t WHERE b.batch_id = "

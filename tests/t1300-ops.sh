@@ -71,6 +71,8 @@ cp $TMP/p5.wav $D/A05_20261005T090005_P5.wav
 run_cmd 0 callqa status
 like "$(cat $OUT)" "^database: host=$TMP/var/run port=[0-9]+ dbname=callqa user=callqa \(PostgreSQL [0-9]+" "status: the database in use"
 like "$(grep OPS1 $OUT)" "OPS1 +[0-9-]+ [0-9:]+ +[^ ]+ +5 +5 +0" "status: the batch with its counts"
+is "$(sql "SELECT finished > started AND finished - started < interval '10 minutes' FROM batches WHERE batch_id = 'OPS1'")" t \
+	"status: the batch took the time of its run (not zero: finished is the clock at the end)"
 printf 'min_calls: 1\n' >$TMP/rk.yaml
 { record_header; records 12 R9 R 4 2026-09; } | callqa-store -q
 callqa-rank -q --month 2026-09 --policy $TMP/rk.yaml --close --by qa-lead >/dev/null
