@@ -134,6 +134,9 @@ admin(int argc, char **argv)
 			    : access("rules/ranking.yaml", R_OK) == 0
 				    ? "rules/ranking.yaml"
 				    : NULL;
+		o.ladder = access("rules/ladder.yaml", R_OK) == 0
+				   ? "rules/ladder.yaml"
+				   : NULL;
 		o.recordings = optind < argc ? argv[optind]
 					     : getenv("CALLQA_RECORDINGS");
 		o.var = var;

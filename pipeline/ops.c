@@ -16,6 +16,7 @@
 
 #include "callqa/db.h"
 #include "callqa/ingest.h"
+#include "callqa/ladder.h"
 #include "callqa/rank.h"
 #include "callqa/record.h"
 #include "callqa/rubric.h"
@@ -317,21 +318,46 @@ check_rubric(const char *path, FILE *out)
 	strbuf_release(&problems_sb);
 }
 
+/*
+ * The ranking and ladder policies, and their time zones: the board's
+ * months and the ladder's periods must start at the same midnight, or a
+ * call near midnight counts in one month for the board and another for
+ * the ladder.
+ */
 static void
-check_ranking(const char *path, FILE *out)
+check_policies(const char *ranking, const char *ladder, FILE *out)
 {
-	struct rank_policy p;
+	struct rank_policy rp;
+	struct ladder_policy lp;
 	struct err e;
+	int rank_ok = 0;
 
-	if (path == NULL)
+	if (ranking) {
+		rank_policy_default(&rp);
+		if (rank_policy_load(&rp, ranking, &e) < 0) {
+			say(out, "FAIL", "ranking", "%s; do: fix the policy file",
+			    e.msg);
+		} else {
+			rank_ok = 1;
+			say(out, "ok", "ranking",
+			    "%s: groups by %s, at least %d calls, months from "
+			    "midnight %s",
+			    ranking, rp.group_by, rp.min_calls, rp.timezone);
+		}
+	}
+	if (ladder == NULL)
 		return;
-	rank_policy_default(&p);
-	if (rank_policy_load(&p, path, &e) < 0)
-		say(out, "FAIL", "ranking", "%s; do: fix the policy file",
-		    e.msg);
+	ladder_policy_default(&lp);
+	if (ladder_policy_load(&lp, ladder, &e) < 0)
+		say(out, "FAIL", "ladder", "%s; do: fix the policy file", e.msg);
+	else if (rank_ok && strcmp(rp.timezone, lp.timezone) != 0)
+		say(out, "FAIL", "ladder",
+		    "%s: periods from midnight %s, but the ranking's months "
+		    "from midnight %s; do: set the same timezone in %s and %s",
+		    ladder, lp.timezone, rp.timezone, ranking, ladder);
 	else
-		say(out, "ok", "ranking", "%s: groups by %s, at least %d calls",
-		    path, p.group_by, p.min_calls);
+		say(out, "ok", "ladder", "%s: %d posts, periods from midnight %s",
+		    ladder, lp.nposts, lp.timezone);
 }
 
 static int
@@ -399,7 +425,7 @@ ops_doctor(const struct ops_doctor *o, FILE *out)
 	check_libraries(out);
 	check_database(o, out);
 	check_rubric(o->rubric, out);
-	check_ranking(o->ranking, out);
+	check_policies(o->ranking, o->ladder, out);
 	check_recordings(o->recordings, out);
 	if (o->var && access(o->var, F_OK) == 0)
 		check_disk("database", o->var, o->min_free_gib, out);

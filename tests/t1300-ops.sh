@@ -108,4 +108,17 @@ run_cmd 1 callqa doctor -r $TMP/bad.yaml $TMP/missing
 like "$(grep rubric $OUT)" "^FAIL +rubric +$TMP/bad.yaml:[0-9]+:[0-9]+: .*do: callqa-score --check" "doctor: bad rubric with position"
 like "$(grep recordings $OUT)" "^FAIL +recordings +$TMP/missing: No such file or directory; do: " "doctor: missing recordings"
 like "$(tail -1 $OUT)" "^2 problems found$" "doctor: counts the problems"
+# The ranking's months and the ladder's periods from different midnights.
+mkdir -p $TMP/centre/rules
+sed 's/^timezone: .*/timezone: Asia\/Shanghai/' "$CALLQA_TOP/rules/ranking.yaml" >$TMP/centre/rules/ranking.yaml
+cp "$CALLQA_TOP/rules/ladder.yaml" $TMP/centre/rules/ladder.yaml
+back=$PWD
+cd $TMP/centre
+run_cmd 1 callqa doctor $D
+like "$(grep '^ok *ranking' $OUT)" "rules/ranking.yaml: groups by team, at least 20 calls, months from midnight Asia/Shanghai" "doctor: the ranking policy and its time zone"
+like "$(grep ladder $OUT)" "^FAIL +ladder +rules/ladder.yaml: periods from midnight UTC, but the ranking's months from midnight Asia/Shanghai; do: set the same timezone" "doctor: ladder and ranking in different time zones"
+sed -i 's/^timezone: .*/timezone: Asia\/Shanghai/' $TMP/centre/rules/ladder.yaml
+run_cmd 0 callqa doctor $D
+cd "$back"
+like "$(grep ladder $OUT)" "^ok +ladder +rules/ladder.yaml: 4 posts, periods from midnight Asia/Shanghai" "doctor: the same zone in both"
 done_testing

@@ -47,13 +47,15 @@ struct ops_doctor {
 	const char *db_opt;     /* --db, or NULL for the usual choice */
 	const char *rubric;     /* the rubric to check, or NULL */
 	const char *ranking;    /* the ranking policy, or NULL */
+	const char *ladder;     /* the ladder policy, or NULL */
 	const char *recordings; /* the recording directory, or NULL */
 	const char *var;        /* the private cluster's directory */
 	double min_free_gib;    /* less free disk than this is a problem */
 };
 
 /*
- * Check libraries, database and schema, rubric, ranking policy, recording
+ * Check libraries, database and schema, rubric, ranking and ladder
+ * policies (and that they start months in the same time zone), recording
  * directory and free disk; one line per check on out ("ok", "warn" or
  * "FAIL", what was found, and for a problem what to do).  Returns the
  * number of problems (FAIL lines).
