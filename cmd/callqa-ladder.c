@@ -173,7 +173,7 @@ main(int argc, char **argv)
 	const char *period = NULL, *policy = NULL, *format = "text";
 	const char *opt_db = NULL, *agent = NULL, *by = NULL, *note = NULL;
 	struct db *db = NULL;
-	char *url = NULL, start[16];
+	char start[16];
 	struct err e;
 	int c, approve = -1, months, rval = 1;
 
@@ -230,10 +230,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL ||
-	    db_migrate(db, NULL, &e) < 0 ||
-	    db_use_pipeline_role(db, &e) < 0) {
+	if ((db = db_open_writer(opt_db, &e)) == NULL) {
 		msg_error("%s", e.msg);
 		goto out;
 	}
@@ -271,7 +268,6 @@ main(int argc, char **argv)
 out:
 	ladder_board_release(&board);
 	db_free(db);
-	free(url);
 	if (msg_close_stdout() < 0)
 		rval = 1;
 	return rval;

@@ -162,7 +162,6 @@ main(int argc, char **argv)
 	const char *month = NULL, *week = NULL, *group = NULL, *policy = NULL;
 	const char *format = "text", *opt_db = NULL;
 	struct db *db = NULL;
-	char *url = NULL;
 	struct err e;
 	int c, y, m, rval = 1;
 
@@ -170,14 +169,16 @@ main(int argc, char **argv)
 	/* The post ladder is its own program with its own options. */
 	for (c = 1; c < argc && strcmp(argv[c], "--"); c++)
 		if (strcmp(argv[c], "--ladder") == 0) {
-			if ((url = run_find("ladder", &e)) == NULL) {
+			char *prog = run_find("ladder", &e);
+
+			if (prog == NULL) {
 				msg_error("%s", e.msg);
 				return 2;
 			}
-			argv[0] = url;
-			execv(url, argv);
-			msg_error("cannot run %s: %s", url, strerror(errno));
-			free(url);
+			argv[0] = prog;
+			execv(prog, argv);
+			msg_error("cannot run %s: %s", prog, strerror(errno));
+			free(prog);
 			return 1;
 		}
 	rank_policy_default(&pol);
@@ -245,10 +246,7 @@ main(int argc, char **argv)
 	}
 	o.period = month ? month : week;
 	o.weekly = week != NULL;
-	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL ||
-	    db_migrate(db, NULL, &e) < 0 ||
-	    db_use_pipeline_role(db, &e) < 0) {
+	if ((db = db_open_writer(opt_db, &e)) == NULL) {
 		msg_error("%s", e.msg);
 		goto out;
 	}
@@ -270,7 +268,6 @@ main(int argc, char **argv)
 out:
 	rank_board_release(&board);
 	db_free(db);
-	free(url);
 	if (msg_close_stdout() < 0)
 		rval = 1;
 	return rval;

@@ -99,7 +99,7 @@ main(int argc, char **argv)
 	const char *policy = NULL, *output = NULL;
 	struct report *rep = NULL;
 	struct db *db = NULL;
-	char *url = NULL, *end, prev[8];
+	char *end, prev[8];
 	struct err e;
 	int c, rval = 1, no_board = 0, may = 0;
 	long n;
@@ -181,8 +181,7 @@ main(int argc, char **argv)
 	}
 	o.timezone = pol.timezone;
 	/* A reader (manager or HR login) reads; only a writer migrates. */
-	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL ||
+	if ((db = db_open(opt_db, &e)) == NULL ||
 	    (may = report_may_migrate(db, &e)) < 0 ||
 	    (may && db_migrate(db, NULL, &e) < 0)) {
 		msg_error("%s", e.msg);
@@ -209,7 +208,6 @@ out:
 	report_free(rep);
 	strbuf_release(&out);
 	db_free(db);
-	free(url);
 	if (msg_close_stdout() < 0)
 		rval = 1;
 	return rval;

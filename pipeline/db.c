@@ -592,6 +592,19 @@ db_open(const char *opt, struct err *e)
 	return db;
 }
 
+struct db *
+db_open_writer(const char *opt, struct err *e)
+{
+	struct db *db = db_open(opt, e);
+
+	if (db && (db_migrate(db, NULL, e) < 0 ||
+		   db_use_pipeline_role(db, e) < 0)) {
+		db_free(db);
+		return NULL;
+	}
+	return db;
+}
+
 void
 db_free(struct db *db)
 {

@@ -63,6 +63,13 @@ void db_free(struct db *db);
 struct db *db_open(const char *opt, struct err *e);
 
 /*
+ * The database as the programs that write it use it (store, rank,
+ * ladder): db_open(), db_migrate(), db_use_pipeline_role().  NULL (e
+ * filled, nothing left open) on failure.
+ */
+struct db *db_open_writer(const char *opt, struct err *e);
+
+/*
  * Apply the schema migrations compiled in from pipeline/sql/ that the
  * database has not seen, each in its own transaction, under an advisory
  * lock, recording them in schema_migrations.  *applied (when not NULL)
