@@ -33,13 +33,6 @@ usage(FILE *fp)
 		"AGENT_YYYYMMDDTHHMMSS_CALLID.ext.\n");
 }
 
-static void
-warn_reject(const char *why, void *arg)
-{
-	(void)arg;
-	msg_warn("%s", why);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -53,7 +46,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ingest_opts o = { NULL, NULL, 0, 0, warn_reject, NULL };
+	struct ingest_opts o = { NULL, NULL, 0, 0, msg_warn_hook, NULL };
 	struct ingest_stats st;
 	struct ingest *in = NULL;
 	char batch[64], tail;

@@ -47,13 +47,6 @@ seconds(const char *s, double *out)
 	return 0;
 }
 
-static void
-warn_reject(const char *why, void *arg)
-{
-	(void)arg;
-	msg_warn("%s", why);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -136,7 +129,7 @@ main(int argc, char **argv)
 	o.progress = progress_new(2, "callqa-measure", -1,
 				  msg_get_level() == MSG_QUIET ? PROGRESS_OFF
 							       : PROGRESS_AUTO);
-	if (measure_stream(in, name, stdout, &o, warn_reject, NULL, &st,
+	if (measure_stream(in, name, stdout, &o, msg_warn_hook, NULL, &st,
 			   &e) < 0) {
 		msg_error("%s", e.msg);
 		rval = 1;

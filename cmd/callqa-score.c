@@ -77,13 +77,6 @@ check(char **files, int n)
 }
 
 static void
-warn_line(const char *why, void *arg)
-{
-	(void)arg;
-	msg_warn("%s", why);
-}
-
-static void
 error_line(const char *why, void *arg)
 {
 	(void)arg;
@@ -197,7 +190,7 @@ main(int argc, char **argv)
 			}
 			msg_note("%s: %zu marks", marks, marks_count(mk));
 		}
-		s = score_stream_new(stdout, rb, mk, warn_line, NULL);
+		s = score_stream_new(stdout, rb, mk, msg_warn_hook, NULL);
 		if (s == NULL) {
 			msg_error("out of memory");
 			rval = 1;

@@ -44,13 +44,6 @@ usage(FILE *fp)
 		"missing, 2 usage.\n");
 }
 
-static void
-warn_cb(void *arg, const char *m)
-{
-	(void)arg;
-	msg_warn("%s", m);
-}
-
 /* Parse "K/N" (0 <= K < N <= 100000); 0 or -1. */
 static int
 parse_shard(const char *s, int *k, int *n)
@@ -155,7 +148,7 @@ main(int argc, char **argv)
 	long lv;
 	struct store_spool *sp = NULL;
 	const char **keep = NULL;
-	char *keepbuf = NULL, *url = NULL;
+	char *keepbuf = NULL;
 	struct db *db = NULL;
 	FILE *fp = stdin;
 	struct err e;
@@ -256,15 +249,12 @@ main(int argc, char **argv)
 	}
 	o.keep = keep;
 	o.nkeep = n;
-	o.warn = warn_cb;
+	o.warn = msg_warn_hook;
 	if (spool && (sp = store_spool_open(fp, spool, &e)) == NULL) {
 		msg_error("%s", e.msg);
 		goto out;
 	}
-	if ((url = db_conninfo(opt_db, &e)) == NULL ||
-	    (db = db_connect(url, &e)) == NULL ||
-	    db_migrate(db, NULL, &e) < 0 ||
-	    db_use_pipeline_role(db, &e) < 0) {
+	if ((db = db_open_writer(opt_db, &e)) == NULL) {
 		msg_error("%s", e.msg);
 		goto out;
 	}
@@ -303,7 +293,6 @@ out:
 	}
 	store_result_release(&res);
 	db_free(db);
-	free(url);
 	free(keepbuf);
 	free(keep);
 	if (fp != stdin && fp != NULL)

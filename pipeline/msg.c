@@ -97,6 +97,13 @@ msg_warn(const char *fmt, ...)
 }
 
 void
+msg_warn_hook(const char *msg, void *arg)
+{
+	(void)arg;
+	msg_warn("%s", msg);
+}
+
+void
 msg_note(const char *fmt, ...)
 {
 	va_list ap;

@@ -403,7 +403,7 @@ stage_row(struct load *ld, const char *damaged)
 		add_field(ld, "store");
 		add_field(ld, ld->why.buf);
 		if (ld->o->warn)
-			ld->o->warn(ld->o->arg, ld->why.buf);
+			ld->o->warn(ld->why.buf, ld->o->arg);
 	} else {
 		add_field(ld, NULL);
 		add_field(ld, NULL);
@@ -453,7 +453,7 @@ plan_columns(struct load *ld, struct err *e)
 				snprintf(m, sizeof(m), "--keep: no column "
 					 "'%.60s' in the input",
 					 ld->o->keep[j]);
-				ld->o->warn(ld->o->arg, m);
+				ld->o->warn(m, ld->o->arg);
 			}
 			continue;
 		}
@@ -756,7 +756,7 @@ warn_query(struct load *ld, const char *sql, struct err *e)
 		return -1;
 	}
 	for (j = 0; j < PQntuples(res) && ld->o->warn; j++)
-		ld->o->warn(ld->o->arg, PQgetvalue(res, j, 0));
+		ld->o->warn(PQgetvalue(res, j, 0), ld->o->arg);
 	PQclear(res);
 	return 0;
 }

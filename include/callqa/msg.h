@@ -25,6 +25,12 @@ void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * msg_warn("%s", msg), shaped as the library's warning hooks (ingest,
+ * measure, score and store options take a function and its argument).
+ */
+void msg_warn_hook(const char *msg, void *arg);
+
+/*
  * Finish writing stdout: fflush, ferror and fclose.  Returns 0, or -1 after
  * printing "write error: ..." (the caller then exits 1).
  */

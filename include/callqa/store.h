@@ -41,7 +41,7 @@ struct store_opts {
 	const char *const *keep; /* extra columns to keep */
 	int nkeep;
 	/* Called with each reason the store itself rejects a call for. */
-	void (*warn)(void *arg, const char *msg);
+	void (*warn)(const char *msg, void *arg);
 	void *arg;
 	/*
 	 * Shard shard of shards (shards 0: the stream is not a shard): each
