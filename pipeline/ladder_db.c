@@ -279,6 +279,22 @@ evidence(struct strbuf *sb, const struct ladder_policy *p,
 	strbuf_addch(sb, '}');
 }
 
+/* Free what read_agents() made (in may be NULL). */
+static void
+free_agents(struct ladder_agent *a, struct agent_in *in, int n)
+{
+	int i;
+
+	for (i = 0; in && i < n; i++) {
+		free(in[i].agent_id);
+		free(in[i].post);
+		free(in[i].team);
+		free(in[i].versions);
+	}
+	free(in);
+	free(a);
+}
+
 /* Read the period's agents; fills a[] and in[] (n of each). */
 static int
 read_agents(PGconn *conn, const struct ladder_policy *p, const char *start,
@@ -336,14 +352,7 @@ read_agents(PGconn *conn, const struct ladder_policy *p, const char *start,
 out:
 	PQclear(res);
 	if (r < 0) {
-		for (i = 0; in && i < n; i++) {
-			free(in[i].agent_id);
-			free(in[i].post);
-			free(in[i].team);
-			free(in[i].versions);
-		}
-		free(in);
-		free(a);
+		free_agents(a, in, n);
 		return -1;
 	}
 	*ap = a;
@@ -494,14 +503,7 @@ out:
 		PQclear(PQexec(conn, "ROLLBACK"));
 		ladder_board_release(board);
 	}
-	for (i = 0; i < n; i++) {
-		free(in[i].agent_id);
-		free(in[i].post);
-		free(in[i].team);
-		free(in[i].versions);
-	}
-	free(in);
-	free(a);
+	free_agents(a, in, n);
 	strbuf_release(&sb);
 	return r;
 }
