@@ -114,6 +114,17 @@ dot(const float *a, const float *b, int n)
 }
 
 /*
+ * How the energy of w[-lag..n-lag) changes when lag grows by one: the
+ * window takes in w[-lag-1] and lets go of w[n-1-lag].
+ */
+static inline double
+shift_back(const float *w, int n, int lag)
+{
+	return (double)w[-lag - 1] * w[-lag - 1] -
+	       (double)w[n - 1 - lag] * w[n - 1 - lag];
+}
+
+/*
  * The coarse NCCF of the window w[0..WC) against w[-lag..WC-lag) for
  * every lag of lo..hi (hi - lo < NLAG) into r[lag].  Eight lags at a time
  * on vectors: with the window reversed into rv, the eight lagged samples
@@ -161,8 +172,7 @@ nccf_coarse(const float *w, int lo, int hi, float *r)
 					     sqrt(d))
 				   : 0;
 		/* window shifts one sample into the past */
-		el += (double)w[-lag - 1] * w[-lag - 1] -
-		      (double)w[WC - 1 - lag] * w[WC - 1 - lag];
+		el += shift_back(w, WC, lag);
 		if (el < 0)
 			el = 0;
 	}
@@ -229,11 +239,9 @@ lagwin_r(struct lagwin *lw, int lag)
 		lw->el = dot(w - lag, w - lag, W8);
 	}
 	for (; lw->lag < lag; lw->lag++) /* one sample further back */
-		lw->el += (double)w[-lw->lag - 1] * w[-lw->lag - 1] -
-			  (double)w[W8 - 1 - lw->lag] * w[W8 - 1 - lw->lag];
-	for (; lw->lag > lag; lw->lag--)
-		lw->el += (double)w[W8 - lw->lag] * w[W8 - lw->lag] -
-			  (double)w[-lw->lag] * w[-lw->lag];
+		lw->el += shift_back(w, W8, lw->lag);
+	for (; lw->lag > lag; lw->lag--) /* one sample nearer */
+		lw->el -= shift_back(w, W8, lw->lag - 1);
 	if (lw->el < 0)
 		lw->el = 0;
 	d = lw->e0 * lw->el;
