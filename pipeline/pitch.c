@@ -129,8 +129,11 @@ shift_back(const float *w, int n, int lag)
  * every lag of lo..hi (hi - lo < NLAG) into r[lag].  Eight lags at a time
  * on vectors: with the window reversed into rv, the eight lagged samples
  * that meet w[i] are contiguous, so each step is one multiply-add of w[i]
- * by eight of them and no sum across a vector is needed.  The energies of
- * the lagged windows are carried from lag to lag.
+ * by eight of them and no sum across a vector is needed (even and odd i
+ * in separate sums, so that twice as many additions are in flight).  The
+ * energies of the lagged windows are stepped from lag to lag; the
+ * normalisation is one loop of square roots and divisions, which the
+ * compiler puts on vectors.
  */
 #define NLAG 40 /* five vectors */
 _Static_assert(LAG2_MAX + 1 - (LAG2_MIN - 1) < NLAG, "coarse lags");
@@ -138,44 +141,76 @@ SIMD_CLONES static void
 nccf_coarse(const float *w, int lo, int hi, float *r)
 {
 	float rv[WC + NLAG + 8] = { 0 }; /* rv[t] = w[WC - 1 - t] */
-	v8sf c[NLAG / 8], v0, v1, v2, v3, v4, c0 = { 0 }, c1 = c0, c2 = c0,
-					      c3 = c0, c4 = c0;
+	float c[NLAG], d[NLAG];
+	double step[NLAG], pre[NLAG], run[NLAG / 8];
+	v8sf a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, b0 = a0, b1 = a0,
+	     b2 = a0, b3 = a0, b4 = a0, v;
 	double e0 = dot(w, w, WC), el = dot(w - lo, w - lo, WC);
-	int t, i, lag;
+	int t, i, j, k;
 
 	for (t = 0; t < WC + hi; t++)
 		rv[t] = w[WC - 1 - t];
-	for (i = 0; i < WC; i++) {
+	for (i = 0; i < WC; i += 2) {
 		/* lag lo + j meets w[i - lag] = rv[WC - 1 - i + lo + j] */
-		const float *q = rv + WC - 1 - i + lo;
+		const float *q = rv + WC - 1 - i + lo, *u = q - 1;
 
-		memcpy(&v0, q, sizeof(v0));
-		memcpy(&v1, q + 8, sizeof(v1));
-		memcpy(&v2, q + 16, sizeof(v2));
-		memcpy(&v3, q + 24, sizeof(v3));
-		memcpy(&v4, q + 32, sizeof(v4));
-		c0 += w[i] * v0;
-		c1 += w[i] * v1;
-		c2 += w[i] * v2;
-		c3 += w[i] * v3;
-		c4 += w[i] * v4;
+#define MA(acc, x, p) (memcpy(&v, (p), sizeof(v)), acc += (x) * v)
+		MA(a0, w[i], q);
+		MA(a1, w[i], q + 8);
+		MA(a2, w[i], q + 16);
+		MA(a3, w[i], q + 24);
+		MA(a4, w[i], q + 32);
+		MA(b0, w[i + 1], u);
+		MA(b1, w[i + 1], u + 8);
+		MA(b2, w[i + 1], u + 16);
+		MA(b3, w[i + 1], u + 24);
+		MA(b4, w[i + 1], u + 32);
+#undef MA
 	}
-	c[0] = c0;
-	c[1] = c1;
-	c[2] = c2;
-	c[3] = c3;
-	c[4] = c4;
-	for (lag = lo; lag <= hi; lag++) {
-		double d = e0 * el;
+	v = a0 + b0, memcpy(c, &v, sizeof(v));
+	v = a1 + b1, memcpy(c + 8, &v, sizeof(v));
+	v = a2 + b2, memcpy(c + 16, &v, sizeof(v));
+	v = a3 + b3, memcpy(c + 24, &v, sizeof(v));
+	v = a4 + b4, memcpy(c + 32, &v, sizeof(v));
+	/*
+	 * The lagged energies: el(lo + j) = el(lo) + the steps of lags lo..
+	 * lo + j - 1, summed in five independent runs of eight and then
+	 * joined (one running sum would make every lag wait for the last).
+	 */
+	for (j = 0; j < NLAG; j++)
+		step[j] = j < hi - lo ? shift_back(w, WC, lo + j) : 0;
+	for (k = 0; k < NLAG; k += 8) {
+		double s = 0;
 
-		r[lag] = d > 1e-20 ? (float)(c[(lag - lo) / 8][(lag - lo) % 8] /
-					     sqrt(d))
-				   : 0;
-		/* window shifts one sample into the past */
-		el += shift_back(w, WC, lag);
-		if (el < 0)
-			el = 0;
+		for (j = k; j < k + 8; j++) {
+			pre[j] = s;
+			s += step[j];
+		}
+		run[k / 8] = s;
 	}
+	for (k = 0; k < NLAG; k += 8) {
+		for (j = k; j < k + 8; j++) {
+			double e = el + pre[j];
+
+			d[j] = e > 0 ? (float)(e0 * e) : 0;
+		}
+		el += run[k / 8];
+	}
+	for (k = 0; k < NLAG; k += 8) { /* c / sqrt(d), 0 where d is ~0 */
+		const v8sf tiny = { 1e-20f, 1e-20f, 1e-20f, 1e-20f,
+				    1e-20f, 1e-20f, 1e-20f, 1e-20f };
+		v8sf dv;
+		v8si m;
+
+		memcpy(&v, c + k, sizeof(v));
+		memcpy(&dv, d + k, sizeof(dv));
+		m = dv > tiny;
+		dv = (v8sf)(((v8si)dv & m) | ((v8si)tiny & ~m));
+		v8sf_sqrt(&dv);
+		v = (v8sf)((v8si)(v / dv) & m);
+		memcpy(c + k, &v, sizeof(v));
+	}
+	memcpy(r + lo, c, sizeof(float) * (size_t)(hi - lo + 1));
 }
 
 static float

@@ -21,6 +21,20 @@
 #define SIMD_CLONES
 #endif
 
+#include <math.h>
+
 typedef float v8sf __attribute__((vector_size(32)));
+typedef int v8si __attribute__((vector_size(32))); /* lane masks */
+
+/* Lane-wise square root in place: the compiler makes one (v)sqrtps of
+ * the loop.  (Vectors by pointer: the baseline ABI passes no AVX ones.) */
+static inline void
+v8sf_sqrt(v8sf *x)
+{
+	int j;
+
+	for (j = 0; j < 8; j++)
+		(*x)[j] = sqrtf((*x)[j]);
+}
 
 #endif
