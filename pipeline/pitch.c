@@ -59,6 +59,8 @@ struct pitch {
 	int nmed, medpos;
 	float last_f0;
 	int last_age;
+	struct pitch_frame prev; /* the last hop's result */
+	int ran;		 /* last hop: 0 quiet, 1 analysed, 2 repeated */
 };
 
 struct pitch *
@@ -320,32 +322,16 @@ fine(struct lagwin *lw, float f, float *r)
 	return PITCH_RATE / (l + parabola(rm, rc, rp));
 }
 
-void
-pitch_hop(struct pitch *p, const float *hop, int analyse,
-	  struct pitch_frame *out)
+/* The period of the window that ends with the newest hop. */
+static void
+analyse_window(struct pitch *p, struct pitch_frame *out)
 {
 	float r2[LAG2_MAX + 2];
 	struct lagwin lw;
 	float cf[MAXCAND], cr[MAXCAND], best = 0, ref = 0, bestcost = 0;
 	int nc = 0, lag, i, pick = -1;
 
-	if (p->n8 + PITCH_HOP > (int)(sizeof(p->x8) / sizeof(*p->x8))) {
-		memmove(p->x8, p->x8 + p->n8 - X8, sizeof(float) * X8);
-		memmove(p->x2, p->x2 + p->n2 - X2, sizeof(float) * X2);
-		p->n8 = X8;
-		p->n2 = X2;
-	}
-	memcpy(p->x8 + p->n8, hop, sizeof(float) * PITCH_HOP);
-	p->n8 += PITCH_HOP;
-	p->n2 += PITCH_HOP / 4;
-	if (p->pend < NEED2)
-		p->pend++;
-	if (p->last_age < 1000)
-		p->last_age++;
 	memset(out, 0, sizeof(*out));
-	if (!analyse)
-		return;
-
 	decimate(p);
 	nccf_coarse(p->x2 + p->n2 - WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
 	for (lag = LAG2_MIN; lag <= LAG2_MAX && nc < MAXCAND; lag++) {
@@ -399,13 +385,49 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 	}
 }
 
+/*
+ * Within a stretch of analysed hops every other one is analysed and the
+ * one between repeats its result: the window is 25-32 ms long and moves
+ * 20 ms at a time (praat's default step at a 60 Hz floor is 12.5 ms).
+ * The first hop of a stretch is always analysed, so onsets are not late.
+ */
+void
+pitch_hop(struct pitch *p, const float *hop, int analyse,
+	  struct pitch_frame *out)
+{
+	if (p->n8 + PITCH_HOP > (int)(sizeof(p->x8) / sizeof(*p->x8))) {
+		memmove(p->x8, p->x8 + p->n8 - X8, sizeof(float) * X8);
+		memmove(p->x2, p->x2 + p->n2 - X2, sizeof(float) * X2);
+		p->n8 = X8;
+		p->n2 = X2;
+	}
+	memcpy(p->x8 + p->n8, hop, sizeof(float) * PITCH_HOP);
+	p->n8 += PITCH_HOP;
+	p->n2 += PITCH_HOP / 4;
+	if (p->pend < NEED2)
+		p->pend++;
+	if (p->last_age < 1000)
+		p->last_age++;
+	if (!analyse) {
+		memset(out, 0, sizeof(*out));
+		p->ran = 0;
+	} else if (p->ran == 1) {
+		*out = p->prev;
+		p->ran = 2;
+	} else {
+		analyse_window(p, out);
+		p->prev = *out;
+		p->ran = 1;
+	}
+}
+
 void
 pitch_accept(struct pitch *p, float f0)
 {
 	float *v = p->sorted;
 	int i, n = p->nmed;
 
-	if (!(f0 > 0))
+	if (!(f0 > 0) || p->ran != 1) /* not a repeated result again */
 		return;
 	if (n == NMED) { /* the oldest value leaves the sorted window */
 		float old = p->med[p->medpos];
