@@ -809,10 +809,19 @@ metrics_analyzer_feed(struct metrics_analyzer *a, const float *buf, long n,
 		float *in1 = a->hp.in[1] + 2 + a->npos;
 
 		k = n - i < METRICS_HOP - a->npos ? n - i : METRICS_HOP - a->npos;
-		for (j = 0; j < k; j++)
-			in0[j] = fr[j * a->nch + a->ach];
-		for (j = 0; a->ch[1] && j < k; j++)
-			in1[j] = fr[j * a->nch + a->cch];
+		if (a->nch == 2) { /* the usual case, with a constant stride */
+			const float *f0 = fr + a->ach, *f1 = fr + a->cch;
+
+			for (j = 0; j < k; j++) {
+				in0[j] = f0[2 * j];
+				in1[j] = f1[2 * j];
+			}
+		} else {
+			for (j = 0; j < k; j++)
+				in0[j] = fr[j * a->nch + a->ach];
+			for (j = 0; a->ch[1] && j < k; j++)
+				in1[j] = fr[j * a->nch + a->cch];
+		}
 		if ((a->npos += (int)k) < METRICS_HOP)
 			break;
 		a->npos = 0;

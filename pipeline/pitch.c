@@ -22,6 +22,7 @@
 #include "callqa/pitch.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,16 +331,22 @@ analyse_window(struct pitch *p, struct pitch_frame *out)
 	struct lagwin lw;
 	float cf[MAXCAND], cr[MAXCAND], best = 0, ref = 0, bestcost = 0;
 	int nc = 0, lag, i, pick = -1;
+	uint64_t peaks = 0;
 
+	_Static_assert(LAG2_MAX < 64, "one bit per lag");
 	memset(out, 0, sizeof(*out));
 	decimate(p);
 	nccf_coarse(p->x2 + p->n2 - WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
-	for (lag = LAG2_MIN; lag <= LAG2_MAX && nc < MAXCAND; lag++) {
+	/* The local maxima of at least 0.3, found without a branch per lag
+	 * (which lag peaks is a coin toss the branch predictor loses). */
+	for (lag = LAG2_MIN; lag <= LAG2_MAX; lag++)
+		peaks |= (uint64_t)((r2[lag] > r2[lag - 1]) &
+				    (r2[lag] >= r2[lag + 1]) &
+				    (r2[lag] >= 0.3f)) << lag;
+	for (; peaks != 0 && nc < MAXCAND; peaks &= peaks - 1) {
 		float d;
 
-		if (!(r2[lag] > r2[lag - 1] && r2[lag] >= r2[lag + 1]) ||
-		    r2[lag] < 0.3f)
-			continue;
+		lag = __builtin_ctzll(peaks);
 		d = parabola(r2[lag - 1], r2[lag], r2[lag + 1]);
 		cf[nc] = 2000.0f / (lag + d);
 		cr[nc] = r2[lag];
