@@ -83,16 +83,17 @@ struct biquad {
 /*
  * The 80 Hz high-pass of both channels, eight samples at a time: a
  * sample-by-sample biquad waits on its own recursion for every sample,
- * while the eight outputs of a block are the feed-forward part p passed
- * through the feedback's impulse response g (a triangular sum, on
- * vectors) plus the response to the two outputs before the block (h1,
- * h2): only that last step waits on the previous block.
+ * while the eight outputs of a block are a fixed mix of the block's eight
+ * inputs and the two before them (gx: the feed-forward part passed
+ * through the feedback's impulse response, each input broadcast from
+ * memory and multiplied by a column of coefficients) plus the response to
+ * the two outputs before the block (h1, h2): only that last step waits on
+ * the previous block.
  */
 #define HPB 8
 _Static_assert(METRICS_HOP % HPB == 0, "hops of whole blocks");
 struct highpass {
-	struct biquad q;	  /* coefficients */
-	float g[HPB][HPB];	  /* g[m][j]: output j from input m */
+	float gx[HPB + 2][HPB];	  /* gx[t][j]: output j from input t - 2 */
 	float h1[HPB], h2[HPB];	  /* outputs from y[-1], y[-2] */
 	float y1[2], y2[2];	  /* outputs one and two samples back */
 	float in[2][2 + METRICS_HOP]; /* the last 2 inputs, then the hop */
@@ -207,57 +208,72 @@ biquad_run(struct biquad *q, float x)
 static void
 highpass_init(struct highpass *hp, double fs, double f0)
 {
+	struct biquad q;
 	double g[HPB], y1, y2, y;
-	int m, j;
+	int t, j;
 
 	memset(hp, 0, sizeof(*hp));
-	biquad_hp(&hp->q, fs, f0);
-	for (m = 0; m < HPB; m++) /* impulse response of the feedback */
-		g[m] = m == 0 ? 1
-		       : -hp->q.a1 * g[m - 1] - (m > 1 ? hp->q.a2 * g[m - 2] : 0);
-	for (m = 0; m < HPB; m++)
-		for (j = m; j < HPB; j++)
-			hp->g[m][j] = (float)g[j - m];
+	biquad_hp(&q, fs, f0);
+	for (j = 0; j < HPB; j++) /* impulse response of the feedback */
+		g[j] = j == 0 ? 1 : -q.a1 * g[j - 1] - (j > 1 ? q.a2 * g[j - 2] : 0);
+	/* Output j takes b0 x[m] + b1 x[m-1] + b2 x[m-2] through g[j - m]
+	 * for every m <= j of the block. */
+	for (t = -2; t < HPB; t++)
+		for (j = 0; j < HPB; j++) {
+			double c = 0;
+
+			if (t >= 0 && j >= t)
+				c += q.b0 * g[j - t];
+			if (t + 1 >= 0 && j >= t + 1)
+				c += q.b1 * g[j - t - 1];
+			if (j >= t + 2)
+				c += q.b2 * g[j - t - 2];
+			hp->gx[t + 2][j] = (float)c;
+		}
 	for (y1 = 1, y2 = 0, j = 0; j < HPB; j++, y2 = y1, y1 = y)
-		hp->h1[j] = (float)(y = -hp->q.a1 * y1 - hp->q.a2 * y2);
+		hp->h1[j] = (float)(y = -q.a1 * y1 - q.a2 * y2);
 	for (y1 = 0, y2 = 1, j = 0; j < HPB; j++, y2 = y1, y1 = y)
-		hp->h2[j] = (float)(y = -hp->q.a1 * y1 - hp->q.a2 * y2);
+		hp->h2[j] = (float)(y = -q.a1 * y1 - q.a2 * y2);
+}
+
+/* One block: x[-2..HPB) in, out[0..HPB) out, *y1 and *y2 carried; c and
+ * h are gx, h1 and h2 as vectors.  Always inlined, so that it is compiled
+ * for its caller's processor. */
+static inline __attribute__((always_inline)) void
+highpass_block(const v8sf *c, const v8sf *h, const float *x, float *y1,
+	       float *y2, float *out)
+{
+	v8sf y;
+
+	y = (((x[-2] * c[0] + x[-1] * c[1]) + (x[0] * c[2] + x[1] * c[3])) +
+	     ((x[2] * c[4] + x[3] * c[5]) + (x[4] * c[6] + x[5] * c[7]))) +
+	    (x[6] * c[8] + x[7] * c[9]);
+	y += *y1 * h[0] + *y2 * h[1];
+	memcpy(out, &y, sizeof(y));
+	*y1 = out[HPB - 1];
+	*y2 = out[HPB - 2];
 }
 
 /* Filter the hop in hp->in of the first nch channels into out. */
 SIMD_CLONES static void
 highpass_run(struct highpass *hp, int nch, float out[2][METRICS_HOP])
 {
-	const struct biquad *q = &hp->q;
-	v8sf g[HPB], h1, h2, x0, x1, x2, p, y;
-	float y1[2], y2[2];
+	float a1 = hp->y1[0], a2 = hp->y2[0], b1 = hp->y1[1], b2 = hp->y2[1];
+	v8sf c[HPB + 2], h[2];
 	int k, b;
 
-	memcpy(g, hp->g, sizeof(g));
-	memcpy(&h1, hp->h1, sizeof(h1));
-	memcpy(&h2, hp->h2, sizeof(h2));
-	memcpy(y1, hp->y1, sizeof(y1));
-	memcpy(y2, hp->y2, sizeof(y2));
+	for (k = 0; k < HPB + 2; k++)
+		memcpy(&c[k], hp->gx[k], sizeof(c[k]));
+	memcpy(&h[0], hp->h1, sizeof(h[0]));
+	memcpy(&h[1], hp->h2, sizeof(h[1]));
 	/* Channels inside, so that their recursions overlap. */
-	for (b = 0; b < METRICS_HOP; b += HPB)
-		for (k = 0; k < nch; k++) {
-			const float *in = hp->in[k] + 2 + b;
-
-			memcpy(&x0, in, sizeof(x0));
-			memcpy(&x1, in - 1, sizeof(x1));
-			memcpy(&x2, in - 2, sizeof(x2));
-			p = q->b0 * x0 + q->b1 * x1 + q->b2 * x2;
-			y = ((p[0] * g[0] + p[1] * g[1]) +
-			     (p[2] * g[2] + p[3] * g[3])) +
-			    ((p[4] * g[4] + p[5] * g[5]) +
-			     (p[6] * g[6] + p[7] * g[7]));
-			y += y1[k] * h1 + y2[k] * h2;
-			memcpy(out[k] + b, &y, sizeof(y));
-			y1[k] = y[HPB - 1];
-			y2[k] = y[HPB - 2];
-		}
-	memcpy(hp->y1, y1, sizeof(y1));
-	memcpy(hp->y2, y2, sizeof(y2));
+	for (b = 0; b < METRICS_HOP; b += HPB) {
+		highpass_block(c, h, hp->in[0] + 2 + b, &a1, &a2, out[0] + b);
+		if (nch > 1)
+			highpass_block(c, h, hp->in[1] + 2 + b, &b1, &b2,
+				       out[1] + b);
+	}
+	hp->y1[0] = a1, hp->y2[0] = a2, hp->y1[1] = b1, hp->y2[1] = b2;
 	for (k = 0; k < nch; k++) {
 		hp->in[k][0] = hp->in[k][METRICS_HOP];
 		hp->in[k][1] = hp->in[k][METRICS_HOP + 1];
@@ -709,6 +725,31 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 }
 
 /* Move frame f (all channels) out of the delay line. */
+/* The loudest of a channel's last LEAK_WIN frames, on vectors (a maximum
+ * is exact in any order). */
+_Static_assert(LEAK_WIN == 32, "four vectors");
+SIMD_CLONES static float
+max_recent(const float *r)
+{
+	v8sf v[4];
+	v8si m;
+	float mx;
+	int k;
+
+	for (k = 0; k < 4; k++) /* one vector at a time: whole moves */
+		memcpy(&v[k], r + 8 * k, sizeof(v[k]));
+	for (k = 0; k < 2; k++) {
+		m = v[k] > v[k + 2];
+		v[k] = (v8sf)(((v8si)v[k] & m) | ((v8si)v[k + 2] & ~m));
+	}
+	m = v[0] > v[1];
+	v[0] = (v8sf)(((v8si)v[0] & m) | ((v8si)v[1] & ~m));
+	mx = v[0][0];
+	for (k = 1; k < 8; k++)
+		mx = v[0][k] > mx ? v[0][k] : mx;
+	return mx;
+}
+
 static int
 exit_frame(struct metrics_analyzer *a, long f)
 {
@@ -729,14 +770,9 @@ exit_frame(struct metrics_analyzer *a, long f)
 	 * frames not dominated by the other channel set a speaker's peak.
 	 */
 	for (i = 0; i < n && n == 2; i++) {
-		const struct chan *o = a->ch[1 - i];
-		float mx = ft[1 - i]->db;
-		int k;
+		float mx = max_recent(a->ch[1 - i]->recent);
 
-		for (k = 0; k < LEAK_WIN; k++)
-			if (o->recent[k] > mx)
-				mx = o->recent[k];
-		maxo[i] = mx;
+		maxo[i] = ft[1 - i]->db > mx ? ft[1 - i]->db : mx;
 	}
 	for (i = 0; i < n && n == 2; i++) {
 		const struct chan *c = a->ch[i];
