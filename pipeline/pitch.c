@@ -60,8 +60,6 @@ struct pitch {
 	int nmed, medpos;
 	float last_f0;
 	int last_age;
-	struct pitch_frame prev; /* the last hop's result */
-	int ran;		 /* last hop: 0 quiet, 1 analysed, 2 repeated */
 };
 
 struct pitch *
@@ -392,12 +390,6 @@ analyse_window(struct pitch *p, struct pitch_frame *out)
 	}
 }
 
-/*
- * Within a stretch of analysed hops every other one is analysed and the
- * one between repeats its result: the window is 25-32 ms long and moves
- * 20 ms at a time (praat's default step at a 60 Hz floor is 12.5 ms).
- * The first hop of a stretch is always analysed, so onsets are not late.
- */
 void
 pitch_hop(struct pitch *p, const float *hop, int analyse,
 	  struct pitch_frame *out)
@@ -415,17 +407,10 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 		p->pend++;
 	if (p->last_age < 1000)
 		p->last_age++;
-	if (!analyse) {
-		memset(out, 0, sizeof(*out));
-		p->ran = 0;
-	} else if (p->ran == 1) {
-		*out = p->prev;
-		p->ran = 2;
-	} else {
+	if (analyse)
 		analyse_window(p, out);
-		p->prev = *out;
-		p->ran = 1;
-	}
+	else
+		memset(out, 0, sizeof(*out));
 }
 
 void
@@ -434,7 +419,7 @@ pitch_accept(struct pitch *p, float f0)
 	float *v = p->sorted;
 	int i, n = p->nmed;
 
-	if (!(f0 > 0) || p->ran != 1) /* not a repeated result again */
+	if (!(f0 > 0))
 		return;
 	if (n == NMED) { /* the oldest value leaves the sorted window */
 		float old = p->med[p->medpos];

@@ -1,6 +1,6 @@
 /*
- * pitch.h: fundamental frequency of telephone speech, fed 10 ms hops at
- * 8 kHz, analysed every 20 ms.  The telephone band (300-3400 Hz) removes the
+ * pitch.h: fundamental frequency of telephone speech, one 10 ms hop at a
+ * time, at 8 kHz.  The telephone band (300-3400 Hz) removes the
  * fundamental of low voices, so the period is found from the harmonics by
  * normalised cross-correlation (NCCF, as in RAPT: Talkin 1995, "A robust
  * algorithm for pitch tracking"), first on a 2 kHz decimated signal over
@@ -35,9 +35,7 @@ void pitch_free(struct pitch *p);
  * Push the next PITCH_HOP samples (high-passed speech) and analyse the
  * window that ends with them.  analyse = 0 only updates the history (for
  * frames known to be too quiet, which saves time); then *out is zeroed.
- * Hops are analysed in pairs: the first hop of a stretch and then every
- * other one is analysed, the hop between gets the same result (a 20 ms
- * step).  The period search uses the last 50 ms.
+ * The period search uses the last 50 ms.
  */
 void pitch_hop(struct pitch *p, const float *hop, int analyse,
 	       struct pitch_frame *out);
