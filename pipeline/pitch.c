@@ -97,21 +97,32 @@ pitch_free(struct pitch *p)
 	free(p);
 }
 
-/* Dot product with independent partial sums, so the compiler can keep
- * several multiply-adds in flight (and vectorise). */
+/* Dot product with 32 independent partial sums (four vectors), so that
+ * the additions of a long product do not wait on each other. */
 static inline float
 dot(const float *a, const float *b, int n)
 {
-	float s[8] = { 0 };
-	int i, k;
+	v8sf s0 = { 0 }, s1 = s0, s2 = s0, s3 = s0, x, y;
+	float t;
+	int i;
 
-	for (i = 0; i + 8 <= n; i += 8)
-		for (k = 0; k < 8; k++)
-			s[k] += a[i + k] * b[i + k];
+#define MA(s, k) (memcpy(&x, a + i + (k), sizeof(x)), \
+		  memcpy(&y, b + i + (k), sizeof(y)), s += x * y)
+	for (i = 0; i + 32 <= n; i += 32) {
+		MA(s0, 0);
+		MA(s1, 8);
+		MA(s2, 16);
+		MA(s3, 24);
+	}
+	for (; i + 8 <= n; i += 8)
+		MA(s0, 0);
+#undef MA
+	s0 = (s0 + s1) + (s2 + s3);
+	t = ((s0[0] + s0[1]) + (s0[2] + s0[3])) +
+	    ((s0[4] + s0[5]) + (s0[6] + s0[7]));
 	for (; i < n; i++)
-		s[0] += a[i] * b[i];
-	return ((s[0] + s[1]) + (s[2] + s[3])) +
-	       ((s[4] + s[5]) + (s[6] + s[7]));
+		t += a[i] * b[i];
+	return t;
 }
 
 /*
@@ -322,7 +333,7 @@ fine(struct lagwin *lw, float f, float *r)
 }
 
 /* The period of the window that ends with the newest hop. */
-static void
+SIMD_CLONES static void
 analyse_window(struct pitch *p, struct pitch_frame *out)
 {
 	float r2[LAG2_MAX + 2];
