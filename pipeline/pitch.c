@@ -4,7 +4,7 @@
  * Two passes per 10 ms hop, after RAPT (D. Talkin, "A robust algorithm for
  * pitch tracking", in Speech Coding and Synthesis, 1995): a coarse
  * normalised cross-correlation over every lag of 60-450 Hz on the signal
- * decimated to 2 kHz (cheap: 31 lags of a 64-sample window), then a fine
+ * decimated to 2 kHz (cheap: 31 lags of a 60-sample window), then a fine
  * one at 8 kHz over a few lags around the chosen candidate, with
  * parabolic interpolation.  NCCF peaks at the true period even when the
  * fundamental itself is filtered out, because every harmonic that remains
@@ -31,7 +31,8 @@
 #define X8 512		/* 8 kHz history, samples */
 #define X2 128		/* 2 kHz history */
 #define NTAP 32		/* decimation filter taps */
-#define WC 64		/* coarse window (32 ms at 2 kHz) */
+#define H2 (PITCH_HOP / 4) /* a hop at 2 kHz */
+#define WC (3 * H2)	/* coarse window (30 ms at 2 kHz), three hops */
 #define W8 200
 #define LAG2_MIN 4	/* 500 Hz at 2 kHz */
 #define LAG2_MAX 34	/* 59 Hz */
@@ -40,6 +41,7 @@
 #define NMED 31		/* running median length */
 #define MAXCAND 8
 #define SLACK 64	/* hops of room before the history is moved back */
+#define NLAG 40		/* coarse lags computed, five vectors */
 #define NEED2 5		/* hops of 2 kHz history the coarse search reads */
 
 /*
@@ -60,6 +62,9 @@ struct pitch {
 	int nmed, medpos;
 	float last_f0;
 	int last_age;
+	long hops;		  /* hops pushed */
+	float bc[3][NLAG];	  /* hop_corr of the last hops analysed... */
+	long bc_hop[3];		  /* ...and their numbers (-1: none) */
 };
 
 struct pitch *
@@ -88,6 +93,7 @@ pitch_new(void)
 	p->n8 = X8;
 	p->n2 = X2;
 	p->last_age = 1000;
+	p->bc_hop[0] = p->bc_hop[1] = p->bc_hop[2] = -1;
 	return p;
 }
 
@@ -137,34 +143,29 @@ shift_back(const float *w, int n, int lag)
 }
 
 /*
- * The coarse NCCF of the window w[0..WC) against w[-lag..WC-lag) for
- * every lag of lo..hi (hi - lo < NLAG) into r[lag].  Eight lags at a time
- * on vectors: with the window reversed into rv, the eight lagged samples
- * that meet w[i] are contiguous, so each step is one multiply-add of w[i]
- * by eight of them and no sum across a vector is needed (even and odd i
- * in separate sums, so that twice as many additions are in flight).  The
- * energies of the lagged windows are stepped from lag to lag; the
- * normalisation is one loop of square roots and divisions, which the
- * compiler puts on vectors.
+ * The correlations of one hop of the 2 kHz signal, w[0..H2), with
+ * w[-lag..H2-lag) for the lags lo..lo+NLAG-1 (those over hi read zeros)
+ * into out.  Eight lags at a time on vectors: with the hop reversed into
+ * rv, the eight lagged samples that meet w[i] are contiguous, so each step
+ * is one multiply-add of w[i] by eight of them and no sum across a vector
+ * is needed (even and odd i in separate sums, so that twice as many
+ * additions are in flight).
  */
-#define NLAG 40 /* five vectors */
 _Static_assert(LAG2_MAX + 1 - (LAG2_MIN - 1) < NLAG, "coarse lags");
+_Static_assert(H2 % 2 == 0, "samples in pairs");
 SIMD_CLONES static void
-nccf_coarse(const float *w, int lo, int hi, float *r)
+hop_corr(const float *w, int lo, int hi, float *out)
 {
-	float rv[WC + NLAG + 8] = { 0 }; /* rv[t] = w[WC - 1 - t] */
-	float c[NLAG], d[NLAG];
-	double step[NLAG], pre[NLAG], run[NLAG / 8];
+	float rv[H2 + NLAG + 8] = { 0 }; /* rv[t] = w[H2 - 1 - t] */
 	v8sf a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, b0 = a0, b1 = a0,
 	     b2 = a0, b3 = a0, b4 = a0, v;
-	double e0 = dot(w, w, WC), el = dot(w - lo, w - lo, WC);
-	int t, i, j, k;
+	int t, i;
 
-	for (t = 0; t < WC + hi; t++)
-		rv[t] = w[WC - 1 - t];
-	for (i = 0; i < WC; i += 2) {
-		/* lag lo + j meets w[i - lag] = rv[WC - 1 - i + lo + j] */
-		const float *q = rv + WC - 1 - i + lo, *u = q - 1;
+	for (t = 0; t < H2 + hi; t++)
+		rv[t] = w[H2 - 1 - t];
+	for (i = 0; i < H2; i += 2) {
+		/* lag lo + j meets w[i - lag] = rv[H2 - 1 - i + lo + j] */
+		const float *q = rv + H2 - 1 - i + lo, *u = q - 1;
 
 #define MA(acc, x, p) (memcpy(&v, (p), sizeof(v)), acc += (x) * v)
 		MA(a0, w[i], q);
@@ -179,11 +180,44 @@ nccf_coarse(const float *w, int lo, int hi, float *r)
 		MA(b4, w[i + 1], u + 32);
 #undef MA
 	}
-	v = a0 + b0, memcpy(c, &v, sizeof(v));
-	v = a1 + b1, memcpy(c + 8, &v, sizeof(v));
-	v = a2 + b2, memcpy(c + 16, &v, sizeof(v));
-	v = a3 + b3, memcpy(c + 24, &v, sizeof(v));
-	v = a4 + b4, memcpy(c + 32, &v, sizeof(v));
+	v = a0 + b0, memcpy(out, &v, sizeof(v));
+	v = a1 + b1, memcpy(out + 8, &v, sizeof(v));
+	v = a2 + b2, memcpy(out + 16, &v, sizeof(v));
+	v = a3 + b3, memcpy(out + 24, &v, sizeof(v));
+	v = a4 + b4, memcpy(out + 32, &v, sizeof(v));
+}
+
+/*
+ * The coarse NCCF of the window w[0..WC) (the last three hops) against
+ * w[-lag..WC-lag) for every lag of lo..hi into r[lag].  The correlations
+ * are the sums of the three hops' own (hop_corr), which are kept: in a
+ * run of analysed frames each frame correlates one new hop, not three.
+ * The energies of the lagged windows are stepped from lag to lag; the
+ * normalisation is one loop of square roots and divisions on vectors.
+ */
+_Static_assert(WC == 3 * H2, "three hops");
+SIMD_CLONES static void
+nccf_coarse(struct pitch *p, const float *w, int lo, int hi, float *r)
+{
+	const float *bc[3];
+	float c[NLAG], d[NLAG];
+	double step[NLAG], pre[NLAG], run[NLAG / 8];
+	double e0 = dot(w, w, WC), el = dot(w - lo, w - lo, WC);
+	v8sf v;
+	int j, k;
+
+	for (k = 0; k < 3; k++) { /* k = 0: the oldest hop */
+		long h = p->hops - 2 + k;
+		int slot = (int)(h % 3);
+
+		if (p->bc_hop[slot] != h) {
+			hop_corr(w + k * H2, lo, hi, p->bc[slot]);
+			p->bc_hop[slot] = h;
+		}
+		bc[k] = p->bc[slot];
+	}
+	for (j = 0; j < NLAG; j++)
+		c[j] = (bc[0][j] + bc[1][j]) + bc[2][j];
 	/*
 	 * The lagged energies: el(lo + j) = el(lo) + the steps of lags lo..
 	 * lo + j - 1, summed in five independent runs of eight and then
@@ -345,7 +379,7 @@ analyse_window(struct pitch *p, struct pitch_frame *out)
 	_Static_assert(LAG2_MAX < 64, "one bit per lag");
 	memset(out, 0, sizeof(*out));
 	decimate(p);
-	nccf_coarse(p->x2 + p->n2 - WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
+	nccf_coarse(p, p->x2 + p->n2 - WC, LAG2_MIN - 1, LAG2_MAX + 1, r2);
 	/* The local maxima of at least 0.3, found without a branch per lag
 	 * (which lag peaks is a coin toss the branch predictor loses). */
 	for (lag = LAG2_MIN; lag <= LAG2_MAX; lag++)
@@ -418,6 +452,7 @@ pitch_hop(struct pitch *p, const float *hop, int analyse,
 		p->pend++;
 	if (p->last_age < 1000)
 		p->last_age++;
+	p->hops++;
 	if (analyse)
 		analyse_window(p, out);
 	else
