@@ -63,7 +63,8 @@ struct pitch {
 	float last_f0;
 	int last_age;
 	long hops;		  /* hops pushed */
-	float bc[3][NLAG];	  /* hop_corr of the last hops analysed... */
+	float bc[3][NLAG];	  /* hop_corr of the last hops analysed: */
+	float be[3][NLAG];	  /* correlations and lagged energies... */
 	long bc_hop[3];		  /* ...and their numbers (-1: none) */
 };
 
@@ -154,11 +155,12 @@ shift_back(const float *w, int n, int lag)
 _Static_assert(LAG2_MAX + 1 - (LAG2_MIN - 1) < NLAG, "coarse lags");
 _Static_assert(H2 % 2 == 0, "samples in pairs");
 SIMD_CLONES static void
-hop_corr(const float *w, int lo, int hi, float *out)
+hop_corr(const float *w, int lo, int hi, float *out, float *energy)
 {
 	float rv[H2 + NLAG + 8] = { 0 }; /* rv[t] = w[H2 - 1 - t] */
 	v8sf a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, b0 = a0, b1 = a0,
-	     b2 = a0, b3 = a0, b4 = a0, v;
+	     b2 = a0, b3 = a0, b4 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0,
+	     e4 = a0, v;
 	int t, i;
 
 	for (t = 0; t < H2 + hi; t++)
@@ -168,16 +170,18 @@ hop_corr(const float *w, int lo, int hi, float *out)
 		const float *q = rv + H2 - 1 - i + lo, *u = q - 1;
 
 #define MA(acc, x, p) (memcpy(&v, (p), sizeof(v)), acc += (x) * v)
-		MA(a0, w[i], q);
-		MA(a1, w[i], q + 8);
-		MA(a2, w[i], q + 16);
-		MA(a3, w[i], q + 24);
-		MA(a4, w[i], q + 32);
-		MA(b0, w[i + 1], u);
-		MA(b1, w[i + 1], u + 8);
-		MA(b2, w[i + 1], u + 16);
-		MA(b3, w[i + 1], u + 24);
-		MA(b4, w[i + 1], u + 32);
+#define MAE(acc, x, e, p) (MA(acc, x, p), e += v * v)
+		MAE(a0, w[i], e0, q);
+		MAE(a1, w[i], e1, q + 8);
+		MAE(a2, w[i], e2, q + 16);
+		MAE(a3, w[i], e3, q + 24);
+		MAE(a4, w[i], e4, q + 32);
+		MAE(b0, w[i + 1], e0, u);
+		MAE(b1, w[i + 1], e1, u + 8);
+		MAE(b2, w[i + 1], e2, u + 16);
+		MAE(b3, w[i + 1], e3, u + 24);
+		MAE(b4, w[i + 1], e4, u + 32);
+#undef MAE
 #undef MA
 	}
 	v = a0 + b0, memcpy(out, &v, sizeof(v));
@@ -185,6 +189,11 @@ hop_corr(const float *w, int lo, int hi, float *out)
 	v = a2 + b2, memcpy(out + 16, &v, sizeof(v));
 	v = a3 + b3, memcpy(out + 24, &v, sizeof(v));
 	v = a4 + b4, memcpy(out + 32, &v, sizeof(v));
+	memcpy(energy, &e0, sizeof(e0));
+	memcpy(energy + 8, &e1, sizeof(e1));
+	memcpy(energy + 16, &e2, sizeof(e2));
+	memcpy(energy + 24, &e3, sizeof(e3));
+	memcpy(energy + 32, &e4, sizeof(e4));
 }
 
 /*
@@ -199,11 +208,12 @@ _Static_assert(WC == 3 * H2, "three hops");
 SIMD_CLONES static void
 nccf_coarse(struct pitch *p, const float *w, int lo, int hi, float *r)
 {
-	const float *bc[3];
-	float c[NLAG], d[NLAG];
-	double step[NLAG], pre[NLAG], run[NLAG / 8];
-	double e0 = dot(w, w, WC), el = dot(w - lo, w - lo, WC);
-	v8sf v;
+	const v8sf tiny = { 1e-20f, 1e-20f, 1e-20f, 1e-20f,
+			    1e-20f, 1e-20f, 1e-20f, 1e-20f };
+	const float *bc[3], *be[3];
+	float c[NLAG], e0 = dot(w, w, WC);
+	v8sf v, e, d, x, y;
+	v8si m;
 	int j, k;
 
 	for (k = 0; k < 3; k++) { /* k = 0: the oldest hop */
@@ -211,50 +221,25 @@ nccf_coarse(struct pitch *p, const float *w, int lo, int hi, float *r)
 		int slot = (int)(h % 3);
 
 		if (p->bc_hop[slot] != h) {
-			hop_corr(w + k * H2, lo, hi, p->bc[slot]);
+			hop_corr(w + k * H2, lo, hi, p->bc[slot], p->be[slot]);
 			p->bc_hop[slot] = h;
 		}
 		bc[k] = p->bc[slot];
+		be[k] = p->be[slot];
 	}
-	for (j = 0; j < NLAG; j++)
-		c[j] = (bc[0][j] + bc[1][j]) + bc[2][j];
-	/*
-	 * The lagged energies: el(lo + j) = el(lo) + the steps of lags lo..
-	 * lo + j - 1, summed in five independent runs of eight and then
-	 * joined (one running sum would make every lag wait for the last).
-	 */
-	for (j = 0; j < NLAG; j++)
-		step[j] = j < hi - lo ? shift_back(w, WC, lo + j) : 0;
-	for (k = 0; k < NLAG; k += 8) {
-		double s = 0;
-
-		for (j = k; j < k + 8; j++) {
-			pre[j] = s;
-			s += step[j];
-		}
-		run[k / 8] = s;
-	}
-	for (k = 0; k < NLAG; k += 8) {
-		for (j = k; j < k + 8; j++) {
-			double e = el + pre[j];
-
-			d[j] = e > 0 ? (float)(e0 * e) : 0;
-		}
-		el += run[k / 8];
-	}
-	for (k = 0; k < NLAG; k += 8) { /* c / sqrt(d), 0 where d is ~0 */
-		const v8sf tiny = { 1e-20f, 1e-20f, 1e-20f, 1e-20f,
-				    1e-20f, 1e-20f, 1e-20f, 1e-20f };
-		v8sf dv;
-		v8si m;
-
-		memcpy(&v, c + k, sizeof(v));
-		memcpy(&dv, d + k, sizeof(dv));
-		m = dv > tiny;
-		dv = (v8sf)(((v8si)dv & m) | ((v8si)tiny & ~m));
-		v8sf_sqrt(&dv);
-		v = (v8sf)((v8si)(v / dv) & m);
-		memcpy(c + k, &v, sizeof(v));
+	for (j = 0; j < NLAG; j += 8) { /* c / sqrt(e0 el), 0 where ~0 */
+#define SUM3(out, a) (memcpy(&x, a[0] + j, sizeof(x)), \
+		      memcpy(&y, a[1] + j, sizeof(y)), out = x + y, \
+		      memcpy(&x, a[2] + j, sizeof(x)), out += x)
+		SUM3(e, be);
+		SUM3(v, bc);
+#undef SUM3
+		d = e0 * e;
+		m = d > tiny;
+		d = (v8sf)(((v8si)d & m) | ((v8si)tiny & ~m));
+		v8sf_sqrt(&d);
+		v = (v8sf)((v8si)(v / d) & m);
+		memcpy(c + j, &v, sizeof(v));
 	}
 	memcpy(r + lo, c, sizeof(float) * (size_t)(hi - lo + 1));
 }
