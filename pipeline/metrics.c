@@ -237,9 +237,8 @@ highpass_init(struct highpass *hp, double fs, double f0)
 }
 
 /* One block: x[-2..HPB) in, out[0..HPB) out, *y1 and *y2 carried; c and
- * h are gx, h1 and h2 as vectors.  Always inlined, so that it is compiled
- * for its caller's processor. */
-static inline __attribute__((always_inline)) void
+ * h are gx, h1 and h2 as vectors. */
+SIMD_INLINE void
 highpass_block(const v8sf *c, const v8sf *h, const float *x, float *y1,
 	       float *y2, float *out)
 {

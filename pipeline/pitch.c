@@ -106,7 +106,7 @@ pitch_free(struct pitch *p)
 
 /* Dot product with 32 independent partial sums (four vectors), so that
  * the additions of a long product do not wait on each other. */
-static inline float
+SIMD_INLINE float
 dot(const float *a, const float *b, int n)
 {
 	v8sf s0 = { 0 }, s1 = s0, s2 = s0, s3 = s0, x, y;
@@ -136,7 +136,7 @@ dot(const float *a, const float *b, int n)
  * How the energy of w[-lag..n-lag) changes when lag grows by one: the
  * window takes in w[-lag-1] and lets go of w[n-1-lag].
  */
-static inline double
+SIMD_INLINE double
 shift_back(const float *w, int n, int lag)
 {
 	return (double)w[-lag - 1] * w[-lag - 1] -

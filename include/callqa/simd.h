@@ -23,12 +23,23 @@
 
 #include <math.h>
 
+/*
+ * Helpers of the cloned functions: always inlined, so that each clone has
+ * its own copy compiled for its processor (a helper left out of line is
+ * compiled for the baseline only).
+ */
+#if defined(__GNUC__)
+#define SIMD_INLINE static inline __attribute__((always_inline))
+#else
+#define SIMD_INLINE static inline
+#endif
+
 typedef float v8sf __attribute__((vector_size(32)));
 typedef int v8si __attribute__((vector_size(32))); /* lane masks */
 
 /* Lane-wise square root in place: the compiler makes one (v)sqrtps of
  * the loop.  (Vectors by pointer: the baseline ABI passes no AVX ones.) */
-static inline void
+SIMD_INLINE void
 v8sf_sqrt(v8sf *x)
 {
 	int j;
