@@ -62,7 +62,7 @@ struct pitch {
 	int nmed, medpos;
 	float last_f0;
 	int last_age;
-	long hops;		  /* hops pushed */
+	long hops;		  /* hops pushed, plus 2 */
 	float bc[3][NLAG];	  /* hop_corr of the last hops analysed: */
 	float be[3][NLAG];	  /* correlations and lagged energies... */
 	long bc_hop[3];		  /* ...and their numbers (-1: none) */
@@ -94,6 +94,7 @@ pitch_new(void)
 	p->n8 = X8;
 	p->n2 = X2;
 	p->last_age = 1000;
+	p->hops = 2; /* so that the window's oldest hop is never negative */
 	p->bc_hop[0] = p->bc_hop[1] = p->bc_hop[2] = -1;
 	return p;
 }
