@@ -65,6 +65,9 @@
 #define HIST_LO 50.0	   /* pitch histogram: 1-cent bins from 50 Hz */
 #define HIST_N 4000
 #define OCTAVE_GUARD 11.0  /* st from the median: an octave error */
+#define TONE_VOICING 0.90f /* tone: NCCF of every frame of the run */
+#define TONE_DRIFT 0.003f  /* tone: f0 within this of the run's first */
+#define TONE_MIN 20	   /* tone: frames of steady pitch (0.2 s) */
 #define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
 
 struct ivls {
@@ -74,6 +77,7 @@ struct ivls {
 
 struct feat {
 	float db, e, f0, voicing, periodicity;
+	int tone; /* part of a steady pure tone (see tone_step) */
 };
 
 struct biquad {
@@ -151,6 +155,8 @@ struct chan {
 	int syl_have, syl_ok;
 	float syl_pk, syl_mn, peak_all;
 	long syllables;
+	float tone_f0; /* the pitch a run of tone frames started at */
+	int tone_run;  /* frames in that run */
 };
 
 struct metrics_analyzer {
@@ -353,6 +359,38 @@ energy(const float *x)
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/*
+ * Call-progress tones: ringback and busy tones are one steady sine (450
+ * Hz on Chinese networks, 425 Hz in much of the world), which the pitch
+ * tracker reads as perfectly periodic at a pitch that does not move.  No
+ * voice holds its pitch within 0.3 % for 0.2 s at a correlation of 0.9
+ * through a telephone line, so such a run is marked as tone, frames
+ * already entered included (they are still in the delay line), and tone
+ * is never speech.
+ */
+static void
+tone_step(struct chan *c, long f, struct feat *ft)
+{
+	long j;
+
+	ft->tone = 0;
+	if (!(ft->voicing >= TONE_VOICING && ft->f0 > 0)) {
+		c->tone_run = 0;
+		return;
+	}
+	if (c->tone_run > 0 &&
+	    fabsf(ft->f0 - c->tone_f0) <= TONE_DRIFT * c->tone_f0) {
+		c->tone_run++;
+	} else {
+		c->tone_run = 1;
+		c->tone_f0 = ft->f0;
+	}
+	if (c->tone_run == TONE_MIN)
+		for (j = 1; j < TONE_MIN; j++)
+			c->ring[(f - j) % DELAY].tone = 1;
+	ft->tone = c->tone_run >= TONE_MIN;
+}
+
 /* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
 static void
 chan_enter(struct chan *c, long f, const float *x)
@@ -373,6 +411,7 @@ chan_enter(struct chan *c, long f, const float *x)
 	ft->f0 = pf.f0;
 	ft->voicing = pf.voicing;
 	ft->periodicity = pf.periodicity;
+	tone_step(c, f, ft);
 
 	/* Hold vote: continuous, tonal, without syllabic modulation. */
 	c->nloud -= c->loud[k];
@@ -423,7 +462,7 @@ chan_active(const struct chan *c, const struct feat *ft)
 {
 	float over = ft->db - c->floor_db;
 
-	if (ft->db < ABS_MIN_DB || ft->db < c->peak_db - PEAK_RANGE)
+	if (ft->db < ABS_MIN_DB || ft->db < c->peak_db - PEAK_RANGE || ft->tone)
 		return 0;
 	/* Hysteresis: a decaying syllable stays speech down to a lower
 	 * level than it takes to start one. */

@@ -228,6 +228,41 @@ set -- $(col segments <"$OUT" | seg silence 1)
 check "the silence spans the noise (24-30 s): $1 $2" \
 	awk -v s="$1" -v e="$2" 'BEGIN { exit !(s <= 24 && e >= 30) }'
 
+# 4b. Call-progress tones are not speech: an outbound call whose customer
+# channel rings (450 Hz, 1 s on and 4 s off, as on Chinese networks) three
+# times before the answer, and ends in a busy tone (425 Hz, 0.35 s on and
+# off).  Counted as speech, the rings made two dead-air events of 4 s.
+cat >tone.txt <<EOF
+2 0.5 tone 450 1 0
+2 5.5 tone 450 1 0
+2 10.5 tone 450 1 0
+1 12.0 file a2.wav 0
+2 15.6 file c3.wav 0
+1 19.4 file a2.wav 0
+2 23.5 tone 425 0.35 0
+2 24.2 tone 425 0.35 0
+2 24.9 tone 425 0.35 0
+2 25.6 tone 425 0.35 0
+EOF
+grep -v tone tone.txt >notone.txt
+"$MKCALL" -d 27 notone.txt notone.wav >/dev/null
+{ printf "$head"; rec t0 "$TMP/notone.wav"; } >in.tsv
+run_cmd 0 callqa-measure in.tsv
+plain=$(col customer_talk_s <"$OUT")
+"$MKCALL" -d 27 tone.txt tone.wav >/dev/null
+{ printf "$head"; rec t1 "$TMP/tone.wav"; } >in.tsv
+run_cmd 0 callqa-measure in.tsv
+is "$(col silence_events <"$OUT")" 0 "tones: no dead air from the rings"
+near "$(col customer_talk_s <"$OUT")" "$plain" 0.05 \
+	"tones: customer talk as without the tones ($plain s)"
+set -- $(col segments <"$OUT" | seg customer 1)
+near "$1" 15.6 0.15 "tones: the customer is first heard at 15.6 s"
+check "tones: no customer speech during the busy tone" \
+	awk -v s="$(col segments <"$OUT")" 'BEGIN {
+		sub(/.*"customer":\[/, "", s); sub(/\]\],.*/, "]", s)
+		n = split(s, v, /[^0-9.]+/); for (i = 1; i <= n; i++)
+			if (v[i] != "" && v[i] + 0 > 23.4) exit 1 }'
+
 # 5. Mono: whole-call metrics and the agent's tone, customer \N.
 "$MKCALL" -c 1 -d 18 pitch.txt mono.wav >/dev/null
 { printf "$head"; rec m1 "$TMP/mono.wav"; } >in.tsv

@@ -11,6 +11,8 @@
  *                             gliding from F0A to F0B with a 3 Hz, +-2 st
  *                             inflection, in 4 Hz syllables
  *   1 9.0 music DUR GAIN      hold music: chords changing twice a second
+ *   2 0.5 tone HZ DUR GAIN    a call-progress tone: one sine, 5 ms ramps
+ *                             (neither speech nor hold in the truth)
  *   0 2.0 noise DUR GAIN      extra line noise on every channel
  * Everything is mixed at 16 kHz full band; the telephone channel is then a
  * 300-3400 Hz band-pass, 8 kHz, line noise (white, snr_db below each
@@ -251,6 +253,24 @@ music(double dur, long *n)
 	return x;
 }
 
+/* A call-progress tone (ringback, busy): one steady sine. */
+static float *
+tone(double hz, double dur, long *n)
+{
+	long i, ramp = FS / 200;
+	float *x;
+
+	*n = (long)(dur * FS);
+	x = calloc(*n, sizeof(float));
+	for (i = 0; i < *n; i++) {
+		double g = i < ramp ? (double)i / ramp
+			   : *n - i < ramp ? (double)(*n - i) / ramp : 1;
+
+		x[i] = (float)(0.2 * g * sin(2 * M_PI * hz * i / FS));
+	}
+	return x;
+}
+
 static int
 cmp_dbl(const void *a, const void *b)
 {
@@ -389,6 +409,9 @@ main(int argc, char **argv)
 				hold_s[hold_n] = start;
 				hold_e[hold_n++] = start + (double)n / FS;
 			}
+		} else if (strcmp(src, "tone") == 0) {
+			x = tone(atof(a1), atof(a2), &n);
+			place(ch - 1, off, x, n, atof(a3));
 		} else if (strcmp(src, "noise") == 0) {
 			double g = pow(10, atof(a2) / 20);
 
