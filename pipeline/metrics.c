@@ -68,6 +68,7 @@
 #define TONE_VOICING 0.90f /* tone: NCCF of every frame of the run */
 #define TONE_DRIFT 0.003f  /* tone: f0 within this of the run's first */
 #define TONE_MIN 20	   /* tone: frames of steady pitch (0.2 s) */
+#define TONE_ZC 2.5	   /* tone: zero crossings under this x 2 f0 */
 #define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
 
 struct ivls {
@@ -362,19 +363,35 @@ energy(const float *x)
 /*
  * Call-progress tones: ringback and busy tones are one steady sine (450
  * Hz on Chinese networks, 425 Hz in much of the world), which the pitch
- * tracker reads as perfectly periodic at a pitch that does not move.  No
- * voice holds its pitch within 0.3 % for 0.2 s at a correlation of 0.9
- * through a telephone line, so such a run is marked as tone, frames
- * already entered included (they are still in the delay line), and tone
- * is never speech.
+ * tracker reads as perfectly periodic at a pitch that does not move.  A
+ * sine also repeats at the period its zero crossings give (two a period),
+ * where a voice, even a flat synthetic one, crosses zero at its formants,
+ * at no period of its own.  A run of 0.2 s of frames that do both, pitch
+ * within 0.3 %, is marked as tone, frames already entered included (they
+ * are still in the delay line), and tone is never speech.  x is the
+ * frame's signal.
  */
 static void
-tone_step(struct chan *c, long f, struct feat *ft)
+tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 {
+	double xy = 0, xx = 0, yy = 0;
 	long j;
+	int i, zc = 0, lag = 0;
 
 	ft->tone = 0;
-	if (!(ft->voicing >= TONE_VOICING && ft->f0 > 0)) {
+	if (ft->voicing >= TONE_VOICING && ft->f0 > 0) {
+		for (i = 1; i < METRICS_HOP; i++)
+			zc += (x[i - 1] < 0) != (x[i] < 0);
+		/* the period the crossings give, in samples */
+		lag = zc > 0 ? (int)lrint(2.0 * (METRICS_HOP - 1) / zc) : 0;
+		for (i = lag; lag >= 2 && lag < METRICS_HOP / 2 &&
+			      i < METRICS_HOP; i++) {
+			xy += (double)x[i] * x[i - lag];
+			xx += (double)x[i] * x[i];
+			yy += (double)x[i - lag] * x[i - lag];
+		}
+	}
+	if (!(xx > 0 && yy > 0 && xy >= TONE_VOICING * sqrt(xx * yy))) {
 		c->tone_run = 0;
 		return;
 	}
@@ -411,7 +428,7 @@ chan_enter(struct chan *c, long f, const float *x)
 	ft->f0 = pf.f0;
 	ft->voicing = pf.voicing;
 	ft->periodicity = pf.periodicity;
-	tone_step(c, f, ft);
+	tone_step(c, f, ft, x);
 
 	/* Hold vote: continuous, tonal, without syllabic modulation. */
 	c->nloud -= c->loud[k];
