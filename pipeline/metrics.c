@@ -152,6 +152,11 @@ struct chan {
 	long eframes;
 	uint32_t *hist;
 	long nvoiced_acc;
+	/* the current run's pitch bins and syllables, counted when the run
+	 * is taken for speech (end_run) */
+	uint16_t *run_bins;
+	size_t run_nbins, run_cap;
+	long run_syl;
 	float smooth_e; /* syllable nuclei state */
 	int syl_have, syl_ok;
 	float syl_pk, syl_mn, peak_all;
@@ -315,6 +320,7 @@ chan_free(struct chan *c)
 	free(c->speech.v);
 	free(c->hold.v);
 	free(c->hist);
+	free(c->run_bins);
 	free(c);
 }
 
@@ -554,6 +560,43 @@ close_speech(struct chan *c)
 	return ivls_add(&c->speech, s, e);
 }
 
+/* Keep a voiced frame's pitch bin with its run. */
+static int
+run_bin(struct chan *c, int b)
+{
+	if (c->run_nbins == c->run_cap) {
+		size_t ncap = c->run_cap ? c->run_cap * 2 : 1024;
+		uint16_t *nv;
+
+		if (ncap > SEG_MAX)
+			return -1;
+		nv = realloc(c->run_bins, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		c->run_bins = nv;
+		c->run_cap = ncap;
+	}
+	c->run_bins[c->run_nbins++] = (uint16_t)b;
+	return 0;
+}
+
+/* The run's pitch and syllables join the speaker's statistics (keep) or
+ * are forgotten (the run was noise or the other party's echo). */
+static void
+run_stats(struct chan *c, int keep)
+{
+	size_t i;
+
+	if (keep) {
+		for (i = 0; i < c->run_nbins; i++)
+			c->hist[c->run_bins[i]]++;
+		c->nvoiced_acc += (long)c->run_nbins;
+		c->syllables += c->run_syl;
+	}
+	c->run_nbins = 0;
+	c->run_syl = 0;
+}
+
 /*
  * A run of speech frames has ended (its end padding in pad_e).  Speech is
  * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
@@ -622,8 +665,10 @@ end_run(struct chan *c, int pad_e)
 	r.s = c->run_s;
 	c->run_s = -1;
 	if (c->run_act >= 30 &&
-	    c->run_voiced * 100 < c->run_act * SEG_VOICED)
+	    c->run_voiced * 100 < c->run_act * SEG_VOICED) {
+		run_stats(c, 0);
 		return 0;
+	}
 	r.e = c->run_e;
 	r.pad_s = c->run_pad;
 	r.pad_e = pad_e;
@@ -640,13 +685,17 @@ end_run(struct chan *c, int pad_e)
 	}
 	if (c->heard < HEARD_MIN && c->ndoubt < DOUBT_MAX) {
 		c->doubt[c->ndoubt++] = r;
+		run_stats(c, 1); /* early in the call: counted as before */
 		return 0;
 	}
 	if (flush_doubtful(c) < 0)
 		return -1;
 	if (r.dom &&
-	    (c->peak_db < -100 || r.max < c->peak_db - ECHO_UNDER_PEAK))
+	    (c->peak_db < -100 || r.max < c->peak_db - ECHO_UNDER_PEAK)) {
+		run_stats(c, 0);
 		return 0;
+	}
+	run_stats(c, 1);
 	return add_run(c, &r);
 }
 
@@ -672,7 +721,7 @@ static void
 syllable_end(struct chan *c)
 {
 	if (c->syl_have && c->syl_ok)
-		c->syllables++;
+		c->run_syl++;
 	c->syl_have = 0;
 }
 
@@ -699,7 +748,7 @@ syllable_step(struct chan *c, const struct feat *ft)
 	} else if (c->syl_pk - c->syl_mn >= DIP_DB &&
 		   v - c->syl_mn >= DIP_DB) {
 		if (c->syl_ok)
-			c->syllables++;
+			c->run_syl++;
 		c->syl_pk = c->syl_mn = v;
 		c->syl_ok = ok;
 	}
@@ -728,6 +777,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			     ? 1
 			     : PAD_START;
 	}
+	if (!act && c->prev_act)
+		syllable_end(c); /* the run's last syllable is the run's */
 	if (!act && c->prev_act &&
 	    end_run(c, c->prev_db - ft->db >= 8 &&
 				       ft->db - c->floor_db < ABRUPT_NEAR
@@ -750,10 +801,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		    ft->voicing >= PITCH_VOICED) {
 			int b = (int)lrint(1200 * log2(ft->f0 / HIST_LO));
 
-			if (b >= 0 && b < HIST_N) {
-				c->hist[b]++;
-				c->nvoiced_acc++;
-			}
+			if (b >= 0 && b < HIST_N && run_bin(c, b) < 0)
+				return -1;
 		}
 		syllable_step(c, ft);
 		c->run_e = fr + 1;

@@ -50,9 +50,10 @@ cp "$OUT" out.tsv
 is "$(col status <out.tsv | sort -u)" ok "every call measured"
 
 # figures TRUTH MEASURED: one line per figure: name, tracks, tracks within
-# the bound, mean error, worst error.
+# the bound, mean error, worst error (RATE_TOL: the speaking rate's bound
+# in %, 15 unless set).
 figures() {
-awk -F '\t' '
+awk -F '\t' -v rtol="${RATE_TOL:-15}" '
 function arr(s, a,   n, i, k, p) {
 	# "[[1.00,2.00],[3.00,4.00]]" -> a[1..n]
 	gsub(/[][]/, " ", s); gsub(/,/, " ", s)
@@ -81,7 +82,7 @@ FNR == 1 { for (i = 1; i <= NF; i++) mh[$i] = i; next }
 		w = t[id, p "talk_s"]
 		add("talk", 100 * abs($mh[p "talk_s"] - w) / w, 5)
 		w = t[id, p "speech_rate_sps"]
-		add("rate", 100 * abs($mh[p "speech_rate_sps"] - w) / w, 15)
+		add("rate", 100 * abs($mh[p "speech_rate_sps"] - w) / w, rtol)
 	}
 	add("overtalk", abs($mh["overtalk_s"] - t[id, "overtalk_s"]), 0.5)
 	if (t[id, "response_latency_s"] != "\\N" && $mh["response_latency_s"] != "\\N")
@@ -111,13 +112,16 @@ fig rate % 15 "speaking rate of every speaker within 15 % of the truth"
 	--cache "$CALLQA_TOP/build/callgen-cache" >gen.log 2>&1
 is "$?" 0 "callgen made 16 calls with echo 20 dB down and 15 dB SNR"
 callqa-ingest -q -m h/manifest.csv | callqa-measure -j 2 >h.tsv
-figures h/truth.tsv h.tsv >fig
+RATE_TOL=20 figures h/truth.tsv h.tsv >fig
 FIGP="echo -20 dB, SNR 15 dB: "
 set -- $(awk '$1 == "boundaries" { print $2, $3, $4, $5 }' fig)
 echo "# ${FIGP}boundaries: $3 mean, $4 worst error (s) over $1; $2 within 0.15"
 fig events "" 0 "echo -20 dB, SNR 15 dB: dead-air events counted exactly"
 fig talk % 5 "echo -20 dB, SNR 15 dB: talk time within 5 % of the truth"
 fig overtalk s 0.5 "echo -20 dB, SNR 15 dB: overtalk within 0.5 s of the truth"
+# (beyond the issue's line: 20 %; the syllables of runs dropped as echo
+# or noise were counted until session 4, worst 60 % then, 18.5 % now)
+fig rate % 20 "echo -20 dB, SNR 15 dB: speaking rate within 20 % of the truth"
 FIGP=
 
 # Pitch against praat on the clean full-band speech, on the first call of
