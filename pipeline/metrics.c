@@ -111,6 +111,8 @@ struct prun { /* a run of speech frames */
 	double esum;
 	float max;
 	int dom; /* heard mostly under the other party */
+	size_t bins_end; /* held back: its pitch bins end here in run_bins */
+	long syl;	 /* held back: its syllables */
 };
 
 struct chan {
@@ -152,10 +154,11 @@ struct chan {
 	long eframes;
 	uint32_t *hist;
 	long nvoiced_acc;
-	/* the current run's pitch bins and syllables, counted when the run
-	 * is taken for speech (end_run) */
+	/* the pitch bins and syllables of the runs held back (the first
+	 * held bins) and of the current run (from there on), counted when a
+	 * run is taken for speech (end_run, flush_doubtful) */
 	uint16_t *run_bins;
-	size_t run_nbins, run_cap;
+	size_t run_nbins, run_cap, held;
 	long run_syl;
 	float smooth_e; /* syllable nuclei state */
 	int syl_have, syl_ok;
@@ -580,20 +583,26 @@ run_bin(struct chan *c, int b)
 	return 0;
 }
 
-/* The run's pitch and syllables join the speaker's statistics (keep) or
- * are forgotten (the run was noise or the other party's echo). */
+/* Pitch bins [from, to) and syl syllables join the speaker's statistics. */
 static void
-run_stats(struct chan *c, int keep)
+count_stats(struct chan *c, size_t from, size_t to, long syl)
 {
 	size_t i;
 
-	if (keep) {
-		for (i = 0; i < c->run_nbins; i++)
-			c->hist[c->run_bins[i]]++;
-		c->nvoiced_acc += (long)c->run_nbins;
-		c->syllables += c->run_syl;
-	}
-	c->run_nbins = 0;
+	for (i = from; i < to; i++)
+		c->hist[c->run_bins[i]]++;
+	c->nvoiced_acc += (long)(to - from);
+	c->syllables += syl;
+}
+
+/* The current run's pitch and syllables join the speaker's statistics
+ * (keep) or are forgotten (the run was noise or the other party's echo). */
+static void
+run_stats(struct chan *c, int keep)
+{
+	if (keep)
+		count_stats(c, c->held, c->run_nbins, c->run_syl);
+	c->run_nbins = c->held;
 	c->run_syl = 0;
 }
 
@@ -635,15 +644,27 @@ add_run(struct chan *c, const struct prun *r)
 static int
 flush_doubtful(struct chan *c)
 {
+	size_t from = 0;
 	int i, rc = 0;
 
-	for (i = 0; i < c->ndoubt; i++)
-		if ((!c->doubt[i].dom ||
-		     (c->peak_db >= -100 &&
-		      c->doubt[i].max >= c->peak_db - ECHO_UNDER_PEAK)) &&
-		    add_run(c, &c->doubt[i]) < 0)
-			rc = -1;
+	for (i = 0; i < c->ndoubt; i++) {
+		const struct prun *r = &c->doubt[i];
+
+		if (!r->dom ||
+		    (c->peak_db >= -100 && r->max >= c->peak_db - ECHO_UNDER_PEAK)) {
+			count_stats(c, from, r->bins_end, r->syl);
+			if (add_run(c, r) < 0)
+				rc = -1;
+		}
+		from = r->bins_end;
+	}
 	c->ndoubt = 0;
+	if (c->held > 0) { /* the current run's bins move to the front */
+		memmove(c->run_bins, c->run_bins + c->held,
+			sizeof(*c->run_bins) * (c->run_nbins - c->held));
+		c->run_nbins -= c->held;
+		c->held = 0;
+	}
 	return rc;
 }
 
@@ -684,8 +705,10 @@ end_run(struct chan *c, int pad_e)
 		c->heard += c->run_heard;
 	}
 	if (c->heard < HEARD_MIN && c->ndoubt < DOUBT_MAX) {
+		r.bins_end = c->held = c->run_nbins;
+		r.syl = c->run_syl;
+		c->run_syl = 0;
 		c->doubt[c->ndoubt++] = r;
-		run_stats(c, 1); /* early in the call: counted as before */
 		return 0;
 	}
 	if (flush_doubtful(c) < 0)
