@@ -12,7 +12,8 @@
  * look both ways, and leave it in step across channels, where they are
  * classified (speech, hold or neither), checked for cross-channel leakage,
  * and folded into run-length segment lists and running statistics.
- * Nothing but the segment lists grows with the length of the call.
+ * Nothing but the segment lists grows with the length of the call (and the
+ * pitch bins of runs not yet decided, up to 2 MB, with the longest run).
  */
 #include "callqa/metrics.h"
 
@@ -66,10 +67,11 @@
 #define HIST_N 4000
 #define OCTAVE_GUARD 11.0  /* st from the median: an octave error */
 #define TONE_VOICING 0.90f /* tone: NCCF of every frame of the run */
-#define TONE_DRIFT 0.003f  /* tone: f0 within this of the run's first */
+#define TONE_DRIFT 0.003f  /* tone: f0 within this of the run's mean */
 #define TONE_MIN 20	   /* tone: frames of steady pitch (0.2 s) */
-#define TONE_ZC 2.5	   /* tone: zero crossings under this x 2 f0 */
+_Static_assert(TONE_MIN < DELAY, "a tone's first frames are still in the ring");
 #define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
+#define RUN_BINS ((size_t)1 << 20) /* pitch bins of runs not yet decided */
 
 struct ivls {
 	int32_t *v; /* start, end pairs in frames (end exclusive) */
@@ -164,7 +166,7 @@ struct chan {
 	int syl_have, syl_ok;
 	float syl_pk, syl_mn, peak_all;
 	long syllables;
-	float tone_f0; /* the pitch a run of tone frames started at */
+	float tone_f0; /* the mean pitch of a run of tone frames */
 	int tone_run;  /* frames in that run */
 };
 
@@ -376,23 +378,31 @@ energy(const float *x)
  * sine also repeats at the period its zero crossings give (two a period),
  * where a voice, even a flat synthetic one, crosses zero at its formants,
  * at no period of its own.  A run of 0.2 s of frames that do both, pitch
- * within 0.3 %, is marked as tone, frames already entered included (they
- * are still in the delay line), and tone is never speech.  x is the
- * frame's signal.
+ * within 0.3 % of the run's mean, is marked as tone, frames already
+ * entered included (they are still in the delay line), and tone is never
+ * speech.  x is the frame's signal.
  */
 static void
 tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 {
-	double xy = 0, xx = 0, yy = 0;
+	double xy = 0, xx = 0, yy = 0, t0 = -1, t1 = -1;
 	long j;
 	int i, zc = 0, lag = 0;
 
 	ft->tone = 0;
 	if (ft->voicing >= TONE_VOICING && ft->f0 > 0) {
+		/* the period the crossings give, in samples, from the first and
+		 * the last crossing (interpolated between samples): a count of
+		 * crossings per frame is off by one at some phases */
 		for (i = 1; i < METRICS_HOP; i++)
-			zc += (x[i - 1] < 0) != (x[i] < 0);
-		/* the period the crossings give, in samples */
-		lag = zc > 0 ? (int)lrint(2.0 * (METRICS_HOP - 1) / zc) : 0;
+			if ((x[i - 1] < 0) != (x[i] < 0)) {
+				double t = i - 1 + x[i - 1] / (x[i - 1] - x[i]);
+
+				if (zc++ == 0)
+					t0 = t;
+				t1 = t;
+			}
+		lag = zc > 2 ? (int)lrint(2 * (t1 - t0) / (zc - 1)) : 0;
 		for (i = lag; lag >= 2 && lag < METRICS_HOP / 2 &&
 			      i < METRICS_HOP; i++) {
 			xy += (double)x[i] * x[i - lag];
@@ -407,6 +417,7 @@ tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 	if (c->tone_run > 0 &&
 	    fabsf(ft->f0 - c->tone_f0) <= TONE_DRIFT * c->tone_f0) {
 		c->tone_run++;
+		c->tone_f0 += (ft->f0 - c->tone_f0) / c->tone_run;
 	} else {
 		c->tone_run = 1;
 		c->tone_f0 = ft->f0;
@@ -430,14 +441,16 @@ chan_enter(struct chan *c, long f, const float *x)
 	db = 10 * log10f(e + 1e-12f);
 	analyse = db > ABS_MIN_DB && db > c->floor_db + 3;
 	pitch_hop(c->pitch, x, analyse, &pf);
-	if (pf.voicing >= PITCH_VOICED && db > c->floor_db + ACT_VOICED)
-		pitch_accept(c->pitch, pf.f0);
 	ft->db = db;
 	ft->e = e;
 	ft->f0 = pf.f0;
 	ft->voicing = pf.voicing;
 	ft->periodicity = pf.periodicity;
 	tone_step(c, f, ft, x);
+	/* a tone's pitch would draw the speaker's running median to it */
+	if (pf.voicing >= PITCH_VOICED && db > c->floor_db + ACT_VOICED &&
+	    c->tone_run == 0)
+		pitch_accept(c->pitch, pf.f0);
 
 	/* Hold vote: continuous, tonal, without syllabic modulation. */
 	c->nloud -= c->loud[k];
@@ -563,26 +576,6 @@ close_speech(struct chan *c)
 	return ivls_add(&c->speech, s, e);
 }
 
-/* Keep a voiced frame's pitch bin with its run. */
-static int
-run_bin(struct chan *c, int b)
-{
-	if (c->run_nbins == c->run_cap) {
-		size_t ncap = c->run_cap ? c->run_cap * 2 : 1024;
-		uint16_t *nv;
-
-		if (ncap > SEG_MAX)
-			return -1;
-		nv = realloc(c->run_bins, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		c->run_bins = nv;
-		c->run_cap = ncap;
-	}
-	c->run_bins[c->run_nbins++] = (uint16_t)b;
-	return 0;
-}
-
 /* Pitch bins [from, to) and syl syllables join the speaker's statistics. */
 static void
 count_stats(struct chan *c, size_t from, size_t to, long syl)
@@ -593,6 +586,41 @@ count_stats(struct chan *c, size_t from, size_t to, long syl)
 		c->hist[c->run_bins[i]]++;
 	c->nvoiced_acc += (long)(to - from);
 	c->syllables += syl;
+}
+
+/*
+ * Keep a voiced frame's pitch bin with its run.  The bins kept are at most
+ * RUN_BINS (2.9 hours of voiced frames, 2 MB); past that the current run's
+ * bins are counted at once, as if it were speech.
+ */
+static int
+run_bin(struct chan *c, int b)
+{
+	if (c->run_nbins == c->run_cap) {
+		size_t ncap = c->run_cap ? c->run_cap * 2 : 1024;
+		uint16_t *nv;
+
+		if (ncap > RUN_BINS)
+			ncap = RUN_BINS;
+		if (ncap > c->run_cap) {
+			nv = realloc(c->run_bins, ncap * sizeof(*nv));
+			if (nv == NULL)
+				return -1;
+			c->run_bins = nv;
+			c->run_cap = ncap;
+		}
+	}
+	if (c->run_nbins == c->run_cap) {
+		count_stats(c, c->held, c->run_nbins, 0);
+		c->run_nbins = c->held;
+	}
+	if (c->run_nbins == c->run_cap) { /* all held back: no room at all */
+		c->hist[b]++;
+		c->nvoiced_acc++;
+		return 0;
+	}
+	c->run_bins[c->run_nbins++] = (uint16_t)b;
+	return 0;
 }
 
 /* The current run's pitch and syllables join the speaker's statistics
@@ -851,7 +879,6 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	return 0;
 }
 
-/* Move frame f (all channels) out of the delay line. */
 /* The loudest of a channel's last LEAK_WIN frames, on vectors (a maximum
  * is exact in any order). */
 _Static_assert(LEAK_WIN == 32, "four vectors");
@@ -877,6 +904,7 @@ max_recent(const float *r)
 	return mx;
 }
 
+/* Move frame f (all channels) out of the delay line. */
 static int
 exit_frame(struct metrics_analyzer *a, long f)
 {

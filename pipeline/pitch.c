@@ -200,12 +200,13 @@ hop_corr(const float *w, int lo, int hi, float *out, float *energy)
 /*
  * The coarse NCCF of the window w[0..WC) (the last three hops) against
  * w[-lag..WC-lag) for every lag of lo..hi into r[lag].  The correlations
- * are the sums of the three hops' own (hop_corr), which are kept: in a
- * run of analysed frames each frame correlates one new hop, not three.
- * The energies of the lagged windows are stepped from lag to lag; the
- * normalisation is one loop of square roots and divisions on vectors.
+ * and the energies of the lagged windows are the sums of the three hops'
+ * own (hop_corr), which are kept: in a run of analysed frames each frame
+ * correlates one new hop, not three.  The normalisation is one loop of
+ * square roots and divisions on vectors.
  */
 _Static_assert(WC == 3 * H2, "three hops");
+_Static_assert(WC + LAG2_MAX + 1 <= NEED2 * H2, "lags within the decimated");
 SIMD_CLONES static void
 nccf_coarse(struct pitch *p, const float *w, int lo, int hi, float *r)
 {
@@ -245,14 +246,17 @@ nccf_coarse(struct pitch *p, const float *w, int lo, int hi, float *r)
 	memcpy(r + lo, c, sizeof(float) * (size_t)(hi - lo + 1));
 }
 
+/* The offset of the peak of the parabola through three points, within
+ * half a sample (at the edge of a search the middle may not be a peak). */
 static float
 parabola(float a, float b, float c)
 {
-	float den = a - 2 * b + c;
+	float den = a - 2 * b + c, d;
 
 	if (den >= 0)
 		return 0;
-	return 0.5f * (a - c) / den;
+	d = 0.5f * (a - c) / den;
+	return d < -0.5f ? -0.5f : d > 0.5f ? 0.5f : d;
 }
 
 static float

@@ -229,13 +229,14 @@ check "the silence spans the noise (24-30 s): $1 $2" \
 	awk -v s="$1" -v e="$2" 'BEGIN { exit !(s <= 24 && e >= 30) }'
 
 # 4b. Call-progress tones are not speech: an outbound call whose customer
-# channel rings (450 Hz, 1 s on and 4 s off, as on Chinese networks) three
-# times before the answer, and ends in a busy tone (425 Hz, 0.35 s on and
-# off).  Counted as speech, the rings made two dead-air events of 4 s.
+# channel rings (450 Hz, 1 s on and 4 s off, as on Chinese networks; the
+# second ring starts at a phase a first version missed, the third is 440
+# Hz) three times before the answer, and ends in a busy tone (425 Hz, 0.35
+# s on and off).  Counted as speech, the rings made two dead-air events.
 cat >tone.txt <<EOF
 2 0.5 tone 450 1 0
-2 5.5 tone 450 1 0
-2 10.5 tone 450 1 0
+2 5.500313 tone 450 1 0
+2 10.5 tone 440 1 0
 1 12.0 file a2.wav 0
 2 15.6 file c3.wav 0
 1 19.4 file a2.wav 0
