@@ -166,7 +166,8 @@ struct chan {
 	int syl_have, syl_ok;
 	float syl_pk, syl_mn, peak_all;
 	long syllables;
-	float tone_f0; /* the mean pitch of a run of tone frames */
+	float tone_f0;	 /* the mean pitch of a run of tone frames */
+	float tone_last; /* the pitch of the last frame, 0 if not voiced */
 	int tone_run;  /* frames in that run */
 };
 
@@ -386,11 +387,15 @@ static void
 tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 {
 	double xy = 0, xx = 0, yy = 0, t0 = -1, t1 = -1;
+	float ref = c->tone_run > 0 ? c->tone_f0 : c->tone_last;
 	long j;
 	int i, zc = 0, lag = 0;
 
 	ft->tone = 0;
-	if (ft->voicing >= TONE_VOICING && ft->f0 > 0) {
+	c->tone_last = ft->voicing >= TONE_VOICING ? ft->f0 : 0;
+	/* the steady pitch first: it is cheap, and few voiced frames pass */
+	if (ft->voicing >= TONE_VOICING && ft->f0 > 0 &&
+	    fabsf(ft->f0 - ref) <= TONE_DRIFT * ref) {
 		/* the period the crossings give, in samples, from the first and
 		 * the last crossing (interpolated between samples): a count of
 		 * crossings per frame is off by one at some phases */
@@ -414,8 +419,7 @@ tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 		c->tone_run = 0;
 		return;
 	}
-	if (c->tone_run > 0 &&
-	    fabsf(ft->f0 - c->tone_f0) <= TONE_DRIFT * c->tone_f0) {
+	if (c->tone_run > 0) {
 		c->tone_run++;
 		c->tone_f0 += (ft->f0 - c->tone_f0) / c->tone_run;
 	} else {
