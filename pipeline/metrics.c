@@ -832,14 +832,14 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			     ? 1
 			     : PAD_START;
 	}
-	if (!act && c->prev_act)
+	if (!act && c->prev_act) {
 		syllable_end(c); /* the run's last syllable is the run's */
-	if (!act && c->prev_act &&
-	    end_run(c, c->prev_db - ft->db >= 8 &&
-				       ft->db - c->floor_db < ABRUPT_NEAR
-			       ? 1
-			       : tail_pad(c)) < 0)
-		return -1;
+		if (end_run(c, c->prev_db - ft->db >= 8 &&
+					       ft->db - c->floor_db < ABRUPT_NEAR
+				       ? 1
+				       : tail_pad(c)) < 0)
+			return -1;
+	}
 	if (act && !c->prev_act)
 		c->ntail = 0;
 	if (act)
@@ -890,18 +890,14 @@ SIMD_CLONES static float
 max_recent(const float *r)
 {
 	v8sf v[4];
-	v8si m;
 	float mx;
 	int k;
 
 	for (k = 0; k < 4; k++) /* one vector at a time: whole moves */
 		memcpy(&v[k], r + 8 * k, sizeof(v[k]));
-	for (k = 0; k < 2; k++) {
-		m = v[k] > v[k + 2];
-		v[k] = (v8sf)(((v8si)v[k] & m) | ((v8si)v[k + 2] & ~m));
-	}
-	m = v[0] > v[1];
-	v[0] = (v8sf)(((v8si)v[0] & m) | ((v8si)v[1] & ~m));
+	v8sf_max(&v[0], &v[2]);
+	v8sf_max(&v[1], &v[3]);
+	v8sf_max(&v[0], &v[1]);
 	mx = v[0][0];
 	for (k = 1; k < 8; k++)
 		mx = v[0][k] > mx ? v[0][k] : mx;

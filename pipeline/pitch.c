@@ -238,7 +238,7 @@ nccf_coarse(struct pitch *p, const float *w, int lo, int hi, float *r)
 #undef SUM3
 		d = e0 * e;
 		m = d > tiny;
-		d = (v8sf)(((v8si)d & m) | ((v8si)tiny & ~m));
+		v8sf_max(&d, &tiny);
 		v8sf_sqrt(&d);
 		v = (v8sf)((v8si)(v / d) & m);
 		memcpy(c + j, &v, sizeof(v));

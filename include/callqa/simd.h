@@ -37,8 +37,18 @@
 typedef float v8sf __attribute__((vector_size(32)));
 typedef int v8si __attribute__((vector_size(32))); /* lane masks */
 
+/* Lane-wise maximum in place: *a = max(*a, *b), *b where *a is NaN.
+ * (Vectors by pointer here: the baseline ABI passes no AVX ones.) */
+SIMD_INLINE void
+v8sf_max(v8sf *a, const v8sf *b)
+{
+	v8si m = *a > *b;
+
+	*a = (v8sf)(((v8si)*a & m) | ((v8si)*b & ~m));
+}
+
 /* Lane-wise square root in place: the compiler makes one (v)sqrtps of
- * the loop.  (Vectors by pointer: the baseline ABI passes no AVX ones.) */
+ * the loop. */
 SIMD_INLINE void
 v8sf_sqrt(v8sf *x)
 {
