@@ -31,6 +31,8 @@
 #define DELAY 200	   /* delay line, frames (hold window) */
 #define FLOOR_BLOCK 50	   /* minimum-statistics block, frames */
 #define FLOOR_NBLK 16	   /* blocks in the floor window (8 s) */
+#define FLOOR_RANK 8	   /* a block's quiet level: its 8th quietest frame */
+#define FLOOR_RANK_DB 1.3f /* less this, where steady noise has its quietest */
 #define BRIDGE 30	   /* pauses under 0.30 s (padded) are bridged */
 #define HOLD_BRIDGE 50	   /* gaps in hold music under 0.5 s bridged */
 #define HOLD_LOUD 85	   /* hold: % of frames over the floor */
@@ -120,9 +122,9 @@ struct prun { /* a run of speech frames */
 struct chan {
 	struct biquad modbp;
 	struct pitch *pitch;
-	/* noise floor: minimum statistics */
-	float blkmin, mins[FLOOR_NBLK], floor_db, runmin;
-	int blkn, nmins, minpos;
+	/* noise floor: minimum statistics of the blocks' quiet levels */
+	float quiet[FLOOR_RANK], mins[FLOOR_NBLK], floor_db;
+	int nquiet, blkn, nmins, minpos;
 	/* hold vote over the last DELAY frames */
 	uint8_t loud[DELAY], voiced[DELAY];
 	float mod2[DELAY];
@@ -346,8 +348,6 @@ chan_new(void)
 	}
 	/* syllabic modulation: 2.5-8 Hz band of the level contour */
 	biquad_bp(&c->modbp, FPS, 4.5, 0.8);
-	c->blkmin = 1e9f;
-	c->runmin = 1e9f;
 	c->floor_db = -120;
 	c->last_cand = -1000000;
 	c->peak_db = -120;
@@ -432,6 +432,45 @@ tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 	ft->tone = c->tone_run >= TONE_MIN;
 }
 
+/*
+ * The noise floor is the lowest quiet level of the blocks of the last 8 s
+ * (minimum statistics).  A block's quiet level is the level the channel
+ * stays under for 80 ms of its 0.5 s (its 8th quietest frame), less the
+ * 1.3 dB by which steady line noise has its quietest frame under that:
+ * on a clean line the floor is the block minimum it always was.  The
+ * minimum itself was an outlier as often as not on coded speech: a
+ * codec's first frames, a lost packet played quiet, a fade-in, a GSM,
+ * G.723.1 or Opus frame that dips under the noise around it.  One such
+ * frame set the floor for 8 s, and the line noise then counted as speech
+ * (G.723.1: talk time 6 % over the truth on average, 15 % at worst; now
+ * 2.6 and 7 %).  Digital silence (a muted line, a recording's zero start,
+ * a codec's silence suppression) says nothing of the line noise and is
+ * left out: under ABS_MIN_DB a frame is never speech anyway.  A block
+ * with fewer quiet frames than that gives no level.
+ */
+static float
+quiet_level(const struct chan *c)
+{
+	return c->quiet[FLOOR_RANK - 1] - FLOOR_RANK_DB;
+}
+
+static void
+quiet_add(struct chan *c, float db)
+{
+	float *v = c->quiet;
+	int i = c->nquiet;
+
+	if (i == FLOOR_RANK && db >= v[FLOOR_RANK - 1])
+		return;
+	if (i == FLOOR_RANK)
+		i--;
+	else
+		c->nquiet++;
+	for (; i > 0 && v[i - 1] > db; i--)
+		v[i] = v[i - 1];
+	v[i] = db;
+}
+
 /* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
 static void
 chan_enter(struct chan *c, long f, const float *x)
@@ -476,14 +515,12 @@ chan_enter(struct chan *c, long f, const float *x)
 	if (cand)
 		c->last_cand = f;
 
-	/* Noise floor: minimum of block minima, frozen during hold. */
-	if (db < c->runmin)
-		c->runmin = db;
-	if (!cand && db < c->blkmin)
-		c->blkmin = db;
+	/* Noise floor (see quiet_add), frozen during hold. */
+	if (!cand && db >= ABS_MIN_DB)
+		quiet_add(c, db);
 	if (++c->blkn == FLOOR_BLOCK) {
-		if (c->blkmin < 1e8f) {
-			c->mins[c->minpos] = c->blkmin;
+		if (c->nquiet == FLOOR_RANK) {
+			c->mins[c->minpos] = quiet_level(c);
 			c->minpos = (c->minpos + 1) % FLOOR_NBLK;
 			if (c->nmins < FLOOR_NBLK)
 				c->nmins++;
@@ -493,10 +530,10 @@ chan_enter(struct chan *c, long f, const float *x)
 					c->floor_db = c->mins[i];
 		}
 		c->blkn = 0;
-		c->blkmin = 1e9f;
+		c->nquiet = 0;
 	}
-	if (c->nmins == 0)
-		c->floor_db = c->runmin;
+	if (c->nmins == 0 && c->nquiet == FLOOR_RANK) /* the first block */
+		c->floor_db = quiet_level(c);
 }
 
 /* Speech decision of a frame leaving the delay line, before leakage. */

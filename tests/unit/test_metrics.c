@@ -276,6 +276,55 @@ test_dialogue(void)
 	free(b);
 }
 
+/*
+ * Digital silence and frames under the line noise (a recording's zero
+ * start, a mute, a lost packet, a codec frame that dips) are not the noise
+ * floor: one such frame used to set the floor for 8 s, and the line noise
+ * after it counted as speech (agent talk 9.7 s here, no dead air).  The
+ * call with them reads as the call without them.
+ */
+static void
+test_dropouts(void)
+{
+	long n = FS * 14, i;
+	float *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
+	struct metrics_opts o = METRICS_OPTS_INIT;
+	struct metrics m, m0;
+	double s = -1, e = -1;
+
+	voice(a, 0.5, 3.5, 95, 105, 1);
+	voice(b, 3.8, 6.8, 210, 190, 1);
+	voice(a, 10.8, 13.0, 105, 95, 1);
+	telephone(a, n);
+	telephone(b, n);
+	noise(a, n, -50);
+	noise(b, n, -50);
+	check_int(measure(a, b, n, 4096, &o, &m0), 0, "measured undisturbed");
+	for (i = 0; i < FS / 4; i++) /* the recording starts at zero */
+		a[i] = b[i] = 0;
+	for (i = 8 * FS; i < 8 * FS + FS / 100; i++) /* 10 ms muted */
+		a[i] = 0;
+	for (i = 2 * FS; i < 2 * FS + FS / 100; i++) /* frames 12 dB down */
+		b[i] *= 0.25f;
+	for (i = 9 * FS; i < 9 * FS + FS / 50; i++)
+		b[i] *= 0.25f;
+	check_int(measure(a, b, n, 4096, &o, &m), 0, "dropouts measured");
+	check_dbl(m0.agent.talk_s, 5.2, 0.4, "undisturbed: agent talk 5.2 s");
+	check_dbl(m.agent.talk_s, m0.agent.talk_s, 0.05,
+		  "dropouts: agent talk as undisturbed");
+	check_dbl(m.customer.talk_s, m0.customer.talk_s, 0.05,
+		  "dropouts: customer talk as undisturbed");
+	check_int(m.silence_events, 1, "dropouts: one dead-air event");
+	check(segment(m.segments, "silence", 0, &s, &e) == 0,
+	      "dropouts: silence listed");
+	check_dbl(s, 6.8, 0.15, "dropouts: dead air starts at 6.8 s");
+	check_dbl(e, 10.8, 0.15, "dropouts: dead air ends at 10.8 s");
+	metrics_release(&m);
+	metrics_release(&m0);
+	free(a);
+	free(b);
+}
+
 static void
 test_overtalk(void)
 {
@@ -465,6 +514,7 @@ main(void)
 	test_pitch_missing_fundamental();
 	test_pitch_female();
 	test_dialogue();
+	test_dropouts();
 	test_overtalk();
 	test_hold_and_noise();
 	test_noise_only_and_mono();
