@@ -219,6 +219,23 @@ test_pitch_female(void)
 	free(x);
 }
 
+/*
+ * A dialogue on channels a and b of n samples (14 s): agent 0.5-3.5,
+ * customer 3.8-6.8, 4.0 s of dead air, agent 10.8-13.0, on a telephone
+ * line with white noise at noise_dbfs.
+ */
+static void
+dialogue(float *a, float *b, long n, double noise_dbfs)
+{
+	voice(a, 0.5, 3.5, 95, 105, 1);
+	voice(b, 3.8, 6.8, 210, 190, 1);
+	voice(a, 10.8, 13.0, 105, 95, 1);
+	telephone(a, n);
+	telephone(b, n);
+	noise(a, n, noise_dbfs);
+	noise(b, n, noise_dbfs);
+}
+
 static void
 test_dialogue(void)
 {
@@ -228,15 +245,7 @@ test_dialogue(void)
 	struct metrics m, m2;
 	double s, e;
 
-	/* agent 0.5-3.5, customer 3.8-6.8, 4.0 s of dead air, agent
-	 * 10.8-13.0; line noise 30 dB under the voices */
-	voice(a, 0.5, 3.5, 95, 105, 1);
-	voice(b, 3.8, 6.8, 210, 190, 1);
-	voice(a, 10.8, 13.0, 105, 95, 1);
-	telephone(a, n);
-	telephone(b, n);
-	noise(a, n, -55);
-	noise(b, n, -55);
+	dialogue(a, b, n, -55); /* line noise 30 dB under the voices */
 	check_int(measure(a, b, n, 4096, &o, &m), 0, "dialogue measured");
 	check_dbl(m.duration_s, 14.0, 1e-9, "duration");
 	check_int(m.mono, 0, "stereo");
@@ -292,13 +301,7 @@ test_dropouts(void)
 	struct metrics m, m0;
 	double s = -1, e = -1;
 
-	voice(a, 0.5, 3.5, 95, 105, 1);
-	voice(b, 3.8, 6.8, 210, 190, 1);
-	voice(a, 10.8, 13.0, 105, 95, 1);
-	telephone(a, n);
-	telephone(b, n);
-	noise(a, n, -50);
-	noise(b, n, -50);
+	dialogue(a, b, n, -50);
 	check_int(measure(a, b, n, 4096, &o, &m0), 0, "measured undisturbed");
 	for (i = 0; i < FS / 4; i++) /* the recording starts at zero */
 		a[i] = b[i] = 0;
