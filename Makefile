@@ -59,7 +59,8 @@ LIB := $(BUILD)/libpipeline.a
 # Debian packages the build, the tests and the demo need.
 DEPS := gcc make pkg-config perl libsndfile1-dev libsoxr-dev libpq-dev \
 	libyaml-dev postgresql espeak-ng valgrind praat pocketsphinx-testdata \
-	slurm-wlm munge man-db systemd time chromium fonts-wqy-microhei ffmpeg
+	slurm-wlm munge man-db systemd time chromium fonts-wqy-microhei ffmpeg \
+	sox
 BENCH_DEPS := ffmpeg praat sox time
 
 .PHONY: all deps bench-deps check test unit check-headers fmt-check demo \

@@ -47,6 +47,8 @@
 #define PAD_BRIDGE 16	   /* and this much when bridging pauses */
 #define PAD_END_MAX 30	   /* at most this */
 #define TAIL_N 8	   /* frames of a decay that give its slope */
+#define UNVOICED_MAX 30	   /* a run is cut this long after its last voicing */
+#define UNVOICED_KEEP 8	   /* keeping this much of it */
 #define SPEECH_RANGE 35.0f /* speech: within this of the speaker's peak */
 #define NOISE_BIAS 1.5f	   /* noise mean over its minimum statistic, dB */
 #define ACT_STRONG 10.0f   /* dB over the floor: speech whatever voicing */
@@ -150,6 +152,8 @@ struct chan {
 	int ndoubt;
 	int run_pad;
 	long run_act, run_voiced, run_dom;
+	int32_t run_lastv; /* the run's last voiced frame */
+	int unv_lock;	   /* a run was cut: unvoiced frames cannot start one */
 	float run_max;
 	double run_esum;
 	struct ivls speech, hold;
@@ -754,7 +758,7 @@ end_run(struct chan *c, int pad_e)
 		return 0;
 	r.s = c->run_s;
 	c->run_s = -1;
-	if (c->run_act >= 30 &&
+	if ((c->run_act >= 30 || c->unv_lock) &&
 	    c->run_voiced * 100 < c->run_act * SEG_VOICED) {
 		run_stats(c, 0);
 		return 0;
@@ -851,6 +855,28 @@ static int
 chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 {
 	int32_t fr = (int32_t)f;
+	int cut = 0;
+
+	/*
+	 * Noise that swells (traffic, wind, a fan, a codec's noise) carried
+	 * a run on for as long as it stayed 4 dB over the floor: a run is cut
+	 * 0.3 s after its last voiced frame, keeping 80 ms of it (a final
+	 * fricative), and until the level is back near the floor or a frame
+	 * is voiced, unvoiced frames start no run.  A cut run with too few
+	 * voiced frames is dropped (end_run), however short.
+	 */
+	if (act && ft->voicing < VOICED_MIN) {
+		if (c->unv_lock) {
+			act = 0;
+		} else if (c->prev_act && fr - c->run_lastv > UNVOICED_MAX) {
+			act = 0;
+			cut = c->unv_lock = 1;
+			if (c->run_e > c->run_lastv + 1 + UNVOICED_KEEP)
+				c->run_e = c->run_lastv + 1 + UNVOICED_KEEP;
+		}
+	} else if (act || ft->db - c->floor_db <= ACT_CONTINUE) {
+		c->unv_lock = 0; /* voiced, or the noise is gone */
+	}
 
 	/*
 	 * Speech that starts or stops abruptly (a step of 8 dB within one
@@ -860,6 +886,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	 */
 	if (act && !c->prev_act) {
 		c->run_s = fr;
+		c->run_lastv = fr;
 		c->run_act = c->run_voiced = c->run_dom = 0;
 		c->run_esum = 0;
 		c->run_max = c->run_peak = -200;
@@ -871,7 +898,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	}
 	if (!act && c->prev_act) {
 		syllable_end(c); /* the run's last syllable is the run's */
-		if (end_run(c, c->prev_db - ft->db >= 8 &&
+		if (end_run(c, cut ? 1 : c->prev_db - ft->db >= 8 &&
 					       ft->db - c->floor_db < ABRUPT_NEAR
 				       ? 1
 				       : tail_pad(c)) < 0)
@@ -900,6 +927,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_e = fr + 1;
 		c->run_act++;
 		c->run_voiced += ft->voicing >= VOICED_MIN;
+		if (ft->voicing >= VOICED_MIN)
+			c->run_lastv = fr;
 		c->run_esum += ft->e;
 		c->run_dom += !c->dominant;
 		if (ft->db > c->run_max)

@@ -328,6 +328,44 @@ test_dropouts(void)
 	free(b);
 }
 
+/*
+ * Noise that swells after a speaker stops (traffic passing, wind): the
+ * run ends where the speech does, not when the noise falls back (it went
+ * on 4 dB over the floor: the customer's 3 s read 4.9 s here and the dead
+ * air that followed was 2 s short).
+ */
+static void
+test_noise_swell(void)
+{
+	long n = FS * 14, i;
+	float *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
+	struct metrics_opts o = METRICS_OPTS_INIT;
+	struct metrics m, m0;
+	double s = -1, e = -1;
+
+	dialogue(a, b, n, -55);
+	check_int(measure(a, b, n, 4096, &o, &m0), 0, "measured undisturbed");
+	/* white noise rising to 25 dB over the line noise and falling
+	 * back, 6.6-9.0 s on the customer's channel */
+	for (i = (long)(6.6 * FS); i < 9 * FS; i++) {
+		double t = (i - 6.6 * FS) / (2.4 * FS);
+
+		b[i] += (float)(0.03 * sin(M_PI * t) * gauss());
+	}
+	check_int(measure(a, b, n, 4096, &o, &m), 0, "swell measured");
+	check_dbl(m.customer.talk_s, m0.customer.talk_s, 0.1,
+		  "swell: customer talk as without it");
+	check_int(m.silence_events, 1, "swell: one dead-air event");
+	check(segment(m.segments, "silence", 0, &s, &e) == 0,
+	      "swell: silence listed");
+	check_dbl(s, 6.8, 0.15, "swell: dead air starts at 6.8 s");
+	check_dbl(e, 10.8, 0.15, "swell: dead air ends at 10.8 s");
+	metrics_release(&m);
+	metrics_release(&m0);
+	free(a);
+	free(b);
+}
+
 static void
 test_overtalk(void)
 {
@@ -518,6 +556,7 @@ main(void)
 	test_pitch_female();
 	test_dialogue();
 	test_dropouts();
+	test_noise_swell();
 	test_overtalk();
 	test_hold_and_noise();
 	test_noise_only_and_mono();
