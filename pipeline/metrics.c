@@ -18,6 +18,7 @@
 #include "callqa/metrics.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,10 @@
 #define TONE_DRIFT 0.003f  /* tone: f0 within this of the run's mean */
 #define TONE_MIN 20	   /* tone: frames of steady pitch (0.2 s) */
 _Static_assert(TONE_MIN < DELAY, "a tone's first frames are still in the ring");
+#define DTMF_SHARE 0.75f   /* key tone: its two sines carry this of the energy */
+#define DTMF_EACH 0.10f	   /* and each at least this (twist under 9 dB) */
+#define DTMF_MIN 3	   /* frames in a row (30 ms) */
+_Static_assert(DTMF_MIN < DELAY, "so are a key tone's");
 #define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
 #define RUN_BINS ((size_t)1 << 20) /* pitch bins of runs not yet decided */
 
@@ -84,7 +89,8 @@ struct ivls {
 
 struct feat {
 	float db, e, f0, voicing, periodicity;
-	int tone; /* part of a steady pure tone (see tone_step) */
+	int tone; /* part of a steady pure tone or a key tone (see tone_step,
+		   * dtmf_step) */
 };
 
 struct biquad {
@@ -175,6 +181,10 @@ struct chan {
 	float tone_f0;	 /* the mean pitch of a run of tone frames */
 	float tone_last; /* the pitch of the last frame, 0 if not voiced */
 	int tone_run;  /* frames in that run */
+	int dtmf_run;  /* frames in a row that hold a key tone */
+	long dtmf_hop; /* the frame whose spectrum dtmf_re, dtmf_im hold */
+	float dtmf_re[8], dtmf_im[8]; /* (not v8sf: calloc aligns to 16) */
+	float dtmf_e;  /* and its energy */
 };
 
 struct metrics_analyzer {
@@ -359,6 +369,7 @@ chan_new(void)
 	for (i = 0; i < LEAK_WIN; i++)
 		c->recent[i] = -200;
 	c->sp_s = c->ho_s = c->run_s = -1;
+	c->dtmf_hop = -2;
 	return c;
 }
 
@@ -475,6 +486,107 @@ quiet_add(struct chan *c, float db)
 	v[i] = db;
 }
 
+/*
+ * Key tones (DTMF): a key pressed while the customer enters a card number
+ * or answers a survey is two sines, one of 697, 770, 852 or 941 Hz and
+ * one of 1209, 1336, 1477 or 1633 Hz.  The pitch tracker finds them
+ * periodic enough to pass for voice, and eight keys made 1.9 s of
+ * customer talk that filled 5 s of dead air.  A frame whose last 20 ms
+ * have three quarters of their energy at one frequency of each group
+ * (each a tenth at least), three frames in a row, is a key tone, and like
+ * a call-progress tone never speech.  The spectrum is taken at the eight
+ * frequencies a hop at a time, the previous hop's kept and turned by a
+ * hop's phase, from every other sample: all eight lie under 2 kHz, and
+ * what a voice has over 2 kHz only lowers its share.
+ */
+static const double dtmf_hz[8] = { 697, 770, 852, 941, 1209, 1336, 1477, 1633 };
+static struct {
+	v8sf c[METRICS_HOP / 2], s[METRICS_HOP / 2]; /* cos, -sin at 2n */
+	v8sf rc, rs;			     /* the same a hop on */
+} dtmf_tab;
+static pthread_once_t dtmf_once = PTHREAD_ONCE_INIT;
+
+static void
+dtmf_init(void)
+{
+	int n, k;
+
+	for (k = 0; k < 8; k++) {
+		double w = 2 * M_PI * dtmf_hz[k] / METRICS_RATE;
+
+		for (n = 0; n < METRICS_HOP / 2; n++) {
+			dtmf_tab.c[n][k] = (float)cos(w * 2 * n);
+			dtmf_tab.s[n][k] = (float)-sin(w * 2 * n);
+		}
+		dtmf_tab.rc[k] = (float)cos(w * METRICS_HOP);
+		dtmf_tab.rs[k] = (float)-sin(w * METRICS_HOP);
+	}
+}
+
+/* The hop x (every other sample) at the eight frequencies, on vectors. */
+SIMD_CLONES static void
+dtmf_dft(const float *x, v8sf *re, v8sf *im)
+{
+	v8sf r[4] = { { 0 } }, m[4] = { { 0 } };
+	int n;
+
+	for (n = 0; n < METRICS_HOP / 2; n++) { /* four sums: no waiting */
+		r[n & 3] += x[2 * n] * dtmf_tab.c[n];
+		m[n & 3] += x[2 * n] * dtmf_tab.s[n];
+	}
+	*re = (r[0] + r[1]) + (r[2] + r[3]);
+	*im = (m[0] + m[1]) + (m[2] + m[3]);
+}
+
+static void
+dtmf_step(struct chan *c, long f, struct feat *ft, const float *x)
+{
+	v8sf re, im, pr, pi;
+	float e, e1, share[8], n = METRICS_HOP / 2;
+	int k, row = 0, col = 4;
+	long j;
+
+	if (ft->db < ABS_MIN_DB || ft->db < c->floor_db + ACT_STRONG) {
+		c->dtmf_run = 0;
+		return;
+	}
+	dtmf_dft(x, &re, &im);
+	e = e1 = ft->e * METRICS_HOP / 2; /* of every other sample, near enough */
+	memcpy(&pr, c->dtmf_re, sizeof(pr));
+	memcpy(&pi, c->dtmf_im, sizeof(pi));
+	memcpy(c->dtmf_re, &re, sizeof(re));
+	memcpy(c->dtmf_im, &im, sizeof(im));
+	if (c->dtmf_hop == f - 1) { /* the 20 ms of both hops */
+		v8sf tr = dtmf_tab.rc * re - dtmf_tab.rs * im;
+
+		im = pi + dtmf_tab.rc * im + dtmf_tab.rs * re;
+		re = pr + tr;
+		e += c->dtmf_e;
+		n *= 2;
+	}
+	c->dtmf_hop = f;
+	c->dtmf_e = e1;
+	for (k = 0; k < 8; k++)
+		share[k] = e > 0 ? 2 * (re[k] * re[k] + im[k] * im[k]) / (n * e)
+				 : 0;
+	for (k = 1; k < 4; k++) {
+		row = share[k] > share[row] ? k : row;
+		col = share[k + 4] > share[col] ? k + 4 : col;
+	}
+	if (!(share[row] >= DTMF_EACH && share[col] >= DTMF_EACH &&
+	      share[row] + share[col] >= DTMF_SHARE)) {
+		/* the frame a key is released in is half key */
+		ft->tone |= c->dtmf_run >= DTMF_MIN;
+		c->dtmf_run = 0;
+		return;
+	}
+	if (++c->dtmf_run == DTMF_MIN) /* and the one it is pressed in */
+		for (j = 1; j <= DTMF_MIN && j <= f; j++)
+			c->ring[(f - j) % DELAY].tone = 1;
+	if (c->dtmf_run >= DTMF_MIN)
+		ft->tone = 1;
+}
+
 /* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
 static void
 chan_enter(struct chan *c, long f, const float *x)
@@ -494,9 +606,10 @@ chan_enter(struct chan *c, long f, const float *x)
 	ft->voicing = pf.voicing;
 	ft->periodicity = pf.periodicity;
 	tone_step(c, f, ft, x);
+	dtmf_step(c, f, ft, x);
 	/* a tone's pitch would draw the speaker's running median to it */
 	if (pf.voicing >= PITCH_VOICED && db > c->floor_db + ACT_VOICED &&
-	    c->tone_run == 0)
+	    c->tone_run == 0 && c->dtmf_run == 0)
 		pitch_accept(c->pitch, pf.f0);
 
 	/* Hold vote: continuous, tonal, without syllabic modulation. */
@@ -862,8 +975,10 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 	 * a run on for as long as it stayed 4 dB over the floor: a run is cut
 	 * 0.3 s after its last voiced frame, keeping 80 ms of it (a final
 	 * fricative), and until the level is back near the floor or a frame
-	 * is voiced, unvoiced frames start no run.  A cut run with too few
-	 * voiced frames is dropped (end_run), however short.
+	 * of speech is voiced, unvoiced frames start no run.  A cut run with
+	 * too few voiced frames is dropped (end_run), however short.  (The
+	 * frames cut off still count in the run's level and syllables: they
+	 * are unvoiced, so no pitch and hardly a syllable.)
 	 */
 	if (act && ft->voicing < VOICED_MIN) {
 		if (c->unv_lock) {
@@ -871,8 +986,9 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		} else if (c->prev_act && fr - c->run_lastv > UNVOICED_MAX) {
 			act = 0;
 			cut = c->unv_lock = 1;
-			if (c->run_e > c->run_lastv + 1 + UNVOICED_KEEP)
-				c->run_e = c->run_lastv + 1 + UNVOICED_KEEP;
+			/* the frames cut off were active and unvoiced */
+			c->run_e = c->run_lastv + 1 + UNVOICED_KEEP;
+			c->run_act -= fr - c->run_e;
 		}
 	} else if (act || ft->db - c->floor_db <= ACT_CONTINUE) {
 		c->unv_lock = 0; /* voiced, or the noise is gone */
@@ -926,9 +1042,10 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		syllable_step(c, ft);
 		c->run_e = fr + 1;
 		c->run_act++;
-		c->run_voiced += ft->voicing >= VOICED_MIN;
-		if (ft->voicing >= VOICED_MIN)
+		if (ft->voicing >= VOICED_MIN) {
+			c->run_voiced++;
 			c->run_lastv = fr;
+		}
 		c->run_esum += ft->e;
 		c->run_dom += !c->dominant;
 		if (ft->db > c->run_max)
@@ -1024,6 +1141,7 @@ metrics_analyzer_new(int nch, int agent_channel, const struct metrics_opts *o,
 			       AUDIO_MAX_CHANNELS), NULL;
 	if (agent_channel < 1 || agent_channel > nch)
 		agent_channel = 1;
+	pthread_once(&dtmf_once, dtmf_init);
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		goto oom;

@@ -264,6 +264,35 @@ check "tones: no customer speech during the busy tone" \
 		n = split(s, v, /[^0-9.]+/); for (i = 1; i <= n; i++)
 			if (v[i] != "" && v[i] + 0 > 23.4) exit 1 }'
 
+# 4c. Key tones (DTMF) are not speech: the customer keys in ten digits
+# (100 ms on, 120 ms off, the high tone 2 dB over the low) in a 5 s wait
+# between the agent's words.  Counted as speech, they made 2 s of customer
+# talk and the dead air was gone.
+{ echo "1 0.5 file a1.wav 0"; echo "2 4.2 file c1.wav 0"
+  echo "1 12.0 file a2.wav 0"; } >nokeys.txt
+cp nokeys.txt keys.txt
+t=8.0
+for k in "697 1209" "770 1336" "852 1477" "941 1633" "697 1336" \
+	"770 1477" "852 1633" "941 1209" "941 1336" "697 1477"; do
+	set -- $k
+	echo "2 $t tone $1 0.1 -6" >>keys.txt
+	echo "2 $t tone $2 0.1 -4" >>keys.txt
+	t=$(awk -v t=$t 'BEGIN { print t + 0.22 }')
+done
+"$MKCALL" -d 18 nokeys.txt nokeys.wav >/dev/null
+{ printf "$head"; rec k0 "$TMP/nokeys.wav"; } >in.tsv
+run_cmd 0 callqa-measure in.tsv
+plain=$(col customer_talk_s <"$OUT")
+"$MKCALL" -d 18 keys.txt keys.wav >/dev/null
+{ printf "$head"; rec k1 "$TMP/keys.wav"; } >in.tsv
+run_cmd 0 callqa-measure in.tsv
+near "$(col customer_talk_s <"$OUT")" "$plain" 0.05 \
+	"key tones: customer talk as without them ($plain s)"
+is "$(col silence_events <"$OUT")" 1 "key tones: the wait is dead air"
+set -- $(col segments <"$OUT" | seg silence 1)
+near "$1" 6.96 0.25 "key tones: the dead air starts as the customer stops"
+near "$2" 12.0 0.15 "key tones: and ends as the agent speaks"
+
 # 5. Mono: whole-call metrics and the agent's tone, customer \N.
 "$MKCALL" -c 1 -d 18 pitch.txt mono.wav >/dev/null
 { printf "$head"; rec m1 "$TMP/mono.wav"; } >in.tsv
