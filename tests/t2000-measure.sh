@@ -245,14 +245,17 @@ cat >tone.txt <<EOF
 2 24.9 tone 425 0.35 0
 2 25.6 tone 425 0.35 0
 EOF
+# made NAME SECONDS: build/mkcall makes NAME.wav from NAME.txt, and
+# callqa-measure measures it into $OUT
+made() {
+	"$MKCALL" -d "$2" "$1.txt" "$1.wav" >/dev/null
+	{ printf "$head"; rec "$1" "$TMP/$1.wav"; } >in.tsv
+	run_cmd 0 callqa-measure in.tsv
+}
 grep -v tone tone.txt >notone.txt
-"$MKCALL" -d 27 notone.txt notone.wav >/dev/null
-{ printf "$head"; rec t0 "$TMP/notone.wav"; } >in.tsv
-run_cmd 0 callqa-measure in.tsv
+made notone 27
 plain=$(col customer_talk_s <"$OUT")
-"$MKCALL" -d 27 tone.txt tone.wav >/dev/null
-{ printf "$head"; rec t1 "$TMP/tone.wav"; } >in.tsv
-run_cmd 0 callqa-measure in.tsv
+made tone 27
 is "$(col silence_events <"$OUT")" 0 "tones: no dead air from the rings"
 near "$(col customer_talk_s <"$OUT")" "$plain" 0.05 \
 	"tones: customer talk as without the tones ($plain s)"
@@ -279,13 +282,9 @@ for k in "697 1209" "770 1336" "852 1477" "941 1633" "697 1336" \
 	echo "2 $t tone $2 0.1 -4" >>keys.txt
 	t=$(awk -v t=$t 'BEGIN { print t + 0.22 }')
 done
-"$MKCALL" -d 18 nokeys.txt nokeys.wav >/dev/null
-{ printf "$head"; rec k0 "$TMP/nokeys.wav"; } >in.tsv
-run_cmd 0 callqa-measure in.tsv
+made nokeys 18
 plain=$(col customer_talk_s <"$OUT")
-"$MKCALL" -d 18 keys.txt keys.wav >/dev/null
-{ printf "$head"; rec k1 "$TMP/keys.wav"; } >in.tsv
-run_cmd 0 callqa-measure in.tsv
+made keys 18
 near "$(col customer_talk_s <"$OUT")" "$plain" 0.05 \
 	"key tones: customer talk as without them ($plain s)"
 is "$(col silence_events <"$OUT")" 1 "key tones: the wait is dead air"
