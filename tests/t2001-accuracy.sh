@@ -159,10 +159,25 @@ within() {
 # the noise floor for 8 s (G.723.1: talk 6.4 % over the truth on average,
 # 14.8 % at worst, overtalk 1.7 s off; Opus: 43 %, at worst 104 %, 12 of
 # 24 calls' dead air miscounted).
+# The coded and noisy calls depend only on the generated ones: kept in
+# build/coded-cache under the name of what was done and the input's
+# checksum, for the sanitizer pass and the next run.
+CODED=$CALLQA_TOP/build/coded-cache
+mkdir -p "$CODED"
+# cached KIND IN OUT: OUT from the cache, else false (then save KIND IN OUT)
+cached() {
+	set -- "$CODED/$1-$(cksum <"$2" | tr ' ' -).wav" "$3"
+	[ -f "$1" ] && cp "$1" "$2"
+}
+save() {
+	cp "$3" "$CODED/tmp.$$" &&
+		mv "$CODED/tmp.$$" "$CODED/$1-$(cksum <"$2" | tr ' ' -).wav"
+}
 # codec NAME ENCODER FORMAT [ARGS]: each call of $G through it into NAME/
 codec() {
 	mkdir -p "$1"
 	for w in $G/audio/*.wav; do
+		cached "$1" "$w" "$1/${w##*/}" && continue
 		for c in 0 1; do
 			ffmpeg -v error -i "$w" -af "pan=mono|c0=c$c" -ar 8000 \
 				-c:a "$2" ${4:-} -f "$3" - |
@@ -171,8 +186,9 @@ codec() {
 		ffmpeg -v error -i "$1/0.wav" -i "$1/1.wav" \
 			-filter_complex amerge=inputs=2 -c:a pcm_s16le -y \
 			"$1/${w##*/}" || return 1
+		save "$1" "$w" "$1/${w##*/}"
 	done
-	rm "$1/0.wav" "$1/1.wav"
+	rm -f "$1/0.wav" "$1/1.wav"
 	sed "1!s#,audio/#,$1/#" $G/manifest.csv >"$1.csv"
 }
 codec gsm libgsm gsm && codec g723 g723_1 g723_1 "-b:a 6300" &&
@@ -191,9 +207,11 @@ within "Opus 8 kbit/s" opus.tsv 24 1 7 12 1
 # worst, overtalk off by up to 2.9 s.
 mkdir -p swell
 for w in $G/audio/*.wav; do
+	cached swell "$w" "swell/${w##*/}" && continue
 	sox -R -n -r 8000 -c 2 -b 16 n.wav synth "$(soxi -D "$w")" pinknoise \
 		tremolo 0.4 80 sinc 300-3400 vol 0.15 &&
-		sox -R -m "$w" n.wav -b 16 -e signed "swell/${w##*/}" || break
+		sox -R -m "$w" n.wav -b 16 -e signed "swell/${w##*/}" &&
+		save swell "$w" "swell/${w##*/}" || break
 done 2>sox.err
 sed "1!s#,audio/#,swell/#" $G/manifest.csv >swell.csv
 callqa-ingest -q -m swell.csv | callqa-measure -j 2 >swell.tsv
