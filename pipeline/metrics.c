@@ -387,6 +387,16 @@ energy(const float *x)
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/* The n frames before f, still in the delay line, were tone. */
+static void
+tone_back(struct chan *c, long f, long n)
+{
+	long j;
+
+	for (j = 1; j <= n && j <= f; j++)
+		c->ring[(f - j) % DELAY].tone = 1;
+}
+
 /*
  * Call-progress tones: ringback and busy tones are one steady sine (450
  * Hz on Chinese networks, 425 Hz in much of the world), which the pitch
@@ -403,7 +413,6 @@ tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 {
 	double xy = 0, xx = 0, yy = 0, t0 = -1, t1 = -1;
 	float ref = c->tone_run > 0 ? c->tone_f0 : c->tone_last;
-	long j;
 	int i, zc = 0, lag = 0;
 
 	ft->tone = 0;
@@ -442,8 +451,7 @@ tone_step(struct chan *c, long f, struct feat *ft, const float *x)
 		c->tone_f0 = ft->f0;
 	}
 	if (c->tone_run == TONE_MIN)
-		for (j = 1; j < TONE_MIN; j++)
-			c->ring[(f - j) % DELAY].tone = 1;
+		tone_back(c, f, TONE_MIN - 1);
 	ft->tone = c->tone_run >= TONE_MIN;
 }
 
@@ -544,7 +552,6 @@ dtmf_step(struct chan *c, long f, struct feat *ft, const float *x)
 	v8sf re, im, pr, pi;
 	float e, e1, share[8], n = METRICS_HOP / 2;
 	int k, row = 0, col = 4;
-	long j;
 
 	if (ft->db < ABS_MIN_DB || ft->db < c->floor_db + ACT_STRONG) {
 		c->dtmf_run = 0;
@@ -581,8 +588,7 @@ dtmf_step(struct chan *c, long f, struct feat *ft, const float *x)
 		return;
 	}
 	if (++c->dtmf_run == DTMF_MIN) /* and the one it is pressed in */
-		for (j = 1; j <= DTMF_MIN && j <= f; j++)
-			c->ring[(f - j) % DELAY].tone = 1;
+		tone_back(c, f, DTMF_MIN);
 	if (c->dtmf_run >= DTMF_MIN)
 		ft->tone = 1;
 }
