@@ -159,40 +159,38 @@ within() {
 # the noise floor for 8 s (G.723.1: talk 6.4 % over the truth on average,
 # 14.8 % at worst, overtalk 1.7 s off; Opus: 43 %, at worst 104 %, 12 of
 # 24 calls' dead air miscounted).
-# The coded and noisy calls depend only on the generated ones: kept in
-# build/coded-cache under the name of what was done and the input's
+# derive NAME MAKE [ARGS]: NAME/ holds each call of $G as MAKE IN OUT
+# [ARGS] makes it, NAME.csv their manifest.  The calls depend only on the
+# generated ones: kept in build/coded-cache under NAME and the input's
 # checksum, for the sanitizer pass and the next run.
 CODED=$CALLQA_TOP/build/coded-cache
 mkdir -p "$CODED"
-# cached KIND IN OUT: OUT from the cache, else false (then save KIND IN OUT)
-cached() {
-	set -- "$CODED/$1-$(cksum <"$2" | tr ' ' -).wav" "$3"
-	[ -f "$1" ] && cp "$1" "$2"
-}
-save() {
-	cp "$3" "$CODED/tmp.$$" &&
-		mv "$CODED/tmp.$$" "$CODED/$1-$(cksum <"$2" | tr ' ' -).wav"
-}
-# codec NAME ENCODER FORMAT [ARGS]: each call of $G through it into NAME/
-codec() {
-	mkdir -p "$1"
+derive() {
+	name=$1 make=$2
+	shift 2
+	mkdir -p "$name"
 	for w in $G/audio/*.wav; do
-		cached "$1" "$w" "$1/${w##*/}" && continue
-		for c in 0 1; do
-			ffmpeg -v error -i "$w" -af "pan=mono|c0=c$c" -ar 8000 \
-				-c:a "$2" ${4:-} -f "$3" - |
-				ffmpeg -v error -f "$3" -i - -y "$1/$c.wav" || return 1
-		done
-		ffmpeg -v error -i "$1/0.wav" -i "$1/1.wav" \
-			-filter_complex amerge=inputs=2 -c:a pcm_s16le -y \
-			"$1/${w##*/}" || return 1
-		save "$1" "$w" "$1/${w##*/}"
+		k="$CODED/$name-$(cksum <"$w" | tr ' ' -).wav"
+		if [ ! -f "$k" ]; then
+			"$make" "$w" "$CODED/tmp.$$.wav" "$@" &&
+				mv "$CODED/tmp.$$.wav" "$k" || return 1
+		fi
+		cp "$k" "$name/${w##*/}" || return 1
 	done
-	rm -f "$1/0.wav" "$1/1.wav"
-	sed "1!s#,audio/#,$1/#" $G/manifest.csv >"$1.csv"
+	sed "1!s#,audio/#,$name/#" $G/manifest.csv >"$name.csv"
 }
-codec gsm libgsm gsm && codec g723 g723_1 g723_1 "-b:a 6300" &&
-	codec opus libopus ogg "-b:a 8000"
+# recode IN OUT ENCODER FORMAT [ARGS]: each channel of IN through a codec
+recode() {
+	for c in 0 1; do
+		ffmpeg -v error -i "$1" -af "pan=mono|c0=c$c" -ar 8000 \
+			-c:a "$3" ${5:-} -f "$4" - |
+			ffmpeg -v error -f "$4" -i - -y "ch$c.wav" || return 1
+	done
+	ffmpeg -v error -i ch0.wav -i ch1.wav -filter_complex amerge=inputs=2 \
+		-c:a pcm_s16le -y "$2"
+}
+derive gsm recode libgsm gsm && derive g723 recode g723_1 g723_1 "-b:a 6300" &&
+	derive opus recode libopus ogg "-b:a 8000"
 is "$?" 0 "24 calls through GSM, G.723.1 and Opus"
 callqa-ingest -q -m gsm.csv | callqa-measure -j 2 >coded.tsv
 callqa-ingest -q -m g723.csv | callqa-measure -j 2 | sed 1d >>coded.tsv
@@ -205,15 +203,14 @@ within "Opus 8 kbit/s" opus.tsv 24 1 7 12 1
 # the speech (sox, repeatable).  Speech went on while the noise stayed 4
 # dB over the floor: talk 13.6 % over the truth on average, 32.3 % at
 # worst, overtalk off by up to 2.9 s.
-mkdir -p swell
-for w in $G/audio/*.wav; do
-	cached swell "$w" "swell/${w##*/}" && continue
-	sox -R -n -r 8000 -c 2 -b 16 n.wav synth "$(soxi -D "$w")" pinknoise \
-		tremolo 0.4 80 sinc 300-3400 vol 0.15 &&
-		sox -R -m "$w" n.wav -b 16 -e signed "swell/${w##*/}" &&
-		save swell "$w" "swell/${w##*/}" || break
-done 2>sox.err
-sed "1!s#,audio/#,swell/#" $G/manifest.csv >swell.csv
+# swell IN OUT: IN with the noise added
+swell() {
+	sox -R -n -r 8000 -c 2 -b 16 n.wav synth "$(soxi -D "$1")" pinknoise \
+		tremolo 0.4 80 sinc 300-3400 vol 0.15 2>>sox.err &&
+		sox -R -m "$1" n.wav -b 16 -e signed "$2" 2>>sox.err
+}
+derive swell swell
+is "$?" 0 "24 calls with swelling noise"
 callqa-ingest -q -m swell.csv | callqa-measure -j 2 >swell.tsv
 within "swelling noise" swell.tsv 24 0 6 18 1.5
 
