@@ -64,6 +64,13 @@
 #define LEAK_WIN 32	   /* echo delay window, frames */
 #define LEAK_ALONE_DB 25.0f /* leakage before the speaker was heard alone */
 #define ECHO_UNDER_PEAK 12.0f /* an echo run peaks this under the speaker */
+#define ECHO_F0 0.015f	   /* echo: pitch within this of the other's */
+#define ECHO_SHARE 85	   /* echo: % of a run's voiced frames that do so */
+#define ECHO_VOICED 5	   /* echo: and at least this many */
+#define ECHO_SHORT 3	   /* or this many at the delay of the last echo */
+#define ECHO_LOSS_MIN 6.0f /* an echo is at least this under its source */
+#define ECHO_SURE 2	   /* echo runs at one delay before frames are judged */
+#define ECHO_MARGIN 3.0f   /* a frame this near the echo's level is echo */
 #define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
 #define HEARD_MIN 50	   /* speech frames alone that set the peak */
 #define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
@@ -123,6 +130,7 @@ struct prun { /* a run of speech frames */
 	double esum;
 	float max;
 	int dom; /* heard mostly under the other party */
+	int echo; /* its pitch follows the other party's (see follows) */
 	size_t bins_end; /* held back: its pitch bins end here in run_bins */
 	long syl;	 /* held back: its syllables */
 };
@@ -144,6 +152,18 @@ struct chan {
 	/* exit side */
 	float peak_db;
 	float recent[LEAK_WIN]; /* levels of the last frames out */
+	float recent_f0[LEAK_WIN]; /* and their pitch, 0 where unvoiced or
+				    * under the other party (an echo) */
+	uint32_t follow; /* this frame's pitch is the other's k frames back */
+	uint16_t run_follow[LEAK_WIN]; /* the run's voiced frames under the
+					* other party that do so (k +- 1) */
+	int run_under; /* the run's voiced frames under the other party */
+	float under[LEAK_WIN];	   /* this frame's level under the other's k
+				    * frames back, dB */
+	float run_loss[LEAK_WIN]; /* the sum of that over run_follow's frames */
+	int echo_k;	 /* the echo's delay (frames), -1: no echo found yet */
+	int echo_n;	 /* echo runs found at that delay in a row */
+	float echo_loss; /* and how far under the other party they are, dB */
 	int dominant;		/* this frame is not the other's echo */
 	long heard;		/* speech frames heard alone */
 	float run_peak;		/* the run's loudest frame heard alone */
@@ -370,6 +390,7 @@ chan_new(void)
 		c->recent[i] = -200;
 	c->sp_s = c->ho_s = c->run_s = -1;
 	c->dtmf_hop = -2;
+	c->echo_k = -1;
 	return c;
 }
 
@@ -831,6 +852,41 @@ add_run(struct chan *c, const struct prun *r)
 	return 0;
 }
 
+/*
+ * Echo follows the other party's pitch: a run heard under the other
+ * party, most of whose voiced frames have the pitch the other party had a
+ * fixed time before (the echo's delay, to a frame), is their echo however
+ * loud (an echo 10 dB down was as loud as a quiet speaker's own voice).
+ * Two voices seldom keep the same pitch at a fixed lag for long, and a
+ * quiet speaker under a loud one is heard with their own.
+ */
+static int
+follows(struct chan *c)
+{
+	int k, best = c->echo_k;
+	float loss;
+
+	if (c->run_under >= ECHO_VOICED) /* long enough for a delay of its own */
+		for (k = best = 0; k < LEAK_WIN; k++)
+			best = c->run_follow[k] > c->run_follow[best] ? k : best;
+	else if (c->run_under < ECHO_SHORT || best < 0)
+		return 0;
+	if (c->run_follow[best] * 100 < c->run_under * ECHO_SHARE)
+		return 0;
+	loss = c->run_loss[best] / c->run_follow[best];
+	if (loss < ECHO_LOSS_MIN)
+		return 0;
+	if (c->echo_k >= 0 && abs(best - c->echo_k) <= 1) { /* confirmed */
+		c->echo_n++;
+		c->echo_loss = 0.5f * (c->echo_loss + loss);
+	} else if (c->run_under >= ECHO_VOICED) {
+		c->echo_n = 1;
+		c->echo_loss = loss;
+	}
+	c->echo_k = best;
+	return 1;
+}
+
 /* Decide the runs held back until the speaker's level was known: those
  * well under it are the other party's echo. */
 static int
@@ -842,8 +898,8 @@ flush_doubtful(struct chan *c)
 	for (i = 0; i < c->ndoubt; i++) {
 		const struct prun *r = &c->doubt[i];
 
-		if (!r->dom ||
-		    (c->peak_db >= -100 && r->max >= c->peak_db - ECHO_UNDER_PEAK)) {
+		if (!r->dom || (!r->echo && c->peak_db >= -100 &&
+				r->max >= c->peak_db - ECHO_UNDER_PEAK)) {
 			count_stats(c, from, r->bins_end, r->syl);
 			if (add_run(c, r) < 0)
 				rc = -1;
@@ -889,6 +945,7 @@ end_run(struct chan *c, int pad_e)
 	r.esum = c->run_esum;
 	r.max = c->run_max;
 	r.dom = c->run_dom * 10 >= c->run_act * 8;
+	r.echo = follows(c);
 	/* The speaker's level: from runs of speech heard alone, not from a
 	 * click or a burst of noise. */
 	if (!r.dom && r.e - r.s >= SEG_MIN) {
@@ -905,8 +962,8 @@ end_run(struct chan *c, int pad_e)
 	}
 	if (flush_doubtful(c) < 0)
 		return -1;
-	if (r.dom &&
-	    (c->peak_db < -100 || r.max < c->peak_db - ECHO_UNDER_PEAK)) {
+	if (r.dom && (r.echo || c->peak_db < -100 ||
+		      r.max < c->peak_db - ECHO_UNDER_PEAK)) {
 		run_stats(c, 0);
 		return 0;
 	}
@@ -1013,6 +1070,9 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_esum = 0;
 		c->run_max = c->run_peak = -200;
 		c->run_heard = 0;
+		c->run_under = 0;
+		memset(c->run_follow, 0, sizeof(c->run_follow));
+		memset(c->run_loss, 0, sizeof(c->run_loss));
 		c->run_pad = ft->db - c->prev_db >= 8 &&
 				     c->prev_db - c->floor_db < ABRUPT_NEAR
 			     ? 1
@@ -1051,6 +1111,17 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		if (ft->voicing >= VOICED_MIN) {
 			c->run_voiced++;
 			c->run_lastv = fr;
+		}
+		if (ft->voicing >= VOICED_MIN && !c->dominant) {
+			uint32_t m = c->follow | c->follow << 1 | c->follow >> 1;
+
+			c->run_under++;
+			for (; m != 0; m &= m - 1) {
+				int k = __builtin_ctz(m);
+
+				c->run_follow[k]++;
+				c->run_loss[k] += c->under[k];
+			}
 		}
 		c->run_esum += ft->e;
 		c->run_dom += !c->dominant;
@@ -1093,6 +1164,52 @@ max_recent(const float *r)
 	return mx;
 }
 
+/* The level of the other channel o k frames before f (fo: its frame f). */
+static float
+other_db(const struct chan *o, const struct feat *fo, long f, int k)
+{
+	return k == 0 ? fo->db : o->recent[(f - k) % LEAK_WIN];
+}
+
+/*
+ * Is frame f of channel c, active and under the other channel o, the
+ * other party's echo?  First its pitch: follow gets a bit k for each delay
+ * k at which o had this frame's pitch (its frame f - k voiced within
+ * ECHO_F0, and not itself under c: an echo of an echo is no source), for
+ * the run's verdict (follows).  Then, once an echo has been found on this
+ * channel, its delay and loss: a frame no louder than the other party's
+ * level at that delay less the loss (ECHO_MARGIN over it) is echo, unless
+ * it is voiced at a pitch of its own (the speaker talking over them).
+ */
+_Static_assert(LEAK_WIN <= 32, "a bit per delay");
+static int
+echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
+	   const struct feat *fo, long f)
+{
+	int voiced = ft->voicing >= VOICED_MIN, k;
+	uint32_t m = 0;
+	float at = -200;
+
+	for (k = 0; voiced && k < LEAK_WIN; k++) {
+		float g = k > f	  ? 0 /* before the call */
+			  : k > 0 ? o->recent_f0[(f - k) % LEAK_WIN]
+			  : fo->voicing >= VOICED_MIN && o->dominant ? fo->f0
+								   : 0;
+
+		c->under[k] = k > f ? 0 : other_db(o, fo, f, k) - ft->db;
+		if (g > 0 && fabsf(ft->f0 - g) <= ECHO_F0 * g)
+			m |= (uint32_t)1 << k;
+	}
+	c->follow = m;
+	if (c->echo_n < ECHO_SURE ||
+	    (voiced && !((m | m << 1 | m >> 1) >> c->echo_k & 1)))
+		return 0;
+	for (k = c->echo_k - 1; k <= c->echo_k + 1; k++)
+		if (k >= 0 && k < LEAK_WIN && k <= f && other_db(o, fo, f, k) > at)
+			at = other_db(o, fo, f, k);
+	return ft->db < at - c->echo_loss + ECHO_MARGIN;
+}
+
 /* Move frame f (all channels) out of the delay line. */
 static int
 exit_frame(struct metrics_analyzer *a, long f)
@@ -1128,7 +1245,18 @@ exit_frame(struct metrics_analyzer *a, long f)
 	}
 	for (i = 0; i < n; i++) {
 		a->ch[i]->dominant = n == 1 || ft[i]->db >= maxo[i] - 6;
+		a->ch[i]->follow = 0;
+	}
+	for (i = 0; i < n && n == 2; i++)
+		if (act[i] && !a->ch[i]->dominant &&
+		    echo_frame(a->ch[i], a->ch[1 - i], ft[i], ft[1 - i], f))
+			act[i] = 0;
+	for (i = 0; i < n; i++) {
 		a->ch[i]->recent[f % LEAK_WIN] = ft[i]->db;
+		a->ch[i]->recent_f0[f % LEAK_WIN] =
+			ft[i]->voicing >= VOICED_MIN && a->ch[i]->dominant
+				? ft[i]->f0
+				: 0;
 	}
 	for (i = 0; i < n; i++)
 		if (chan_exit(a->ch[i], ft[i], f, act[i], hold[i]) < 0)

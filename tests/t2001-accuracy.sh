@@ -18,8 +18,10 @@
 #    call's events may be off, talk 7 % and 12 %, overtalk within 1 s;
 #  - noise that swells and fades (sox): events exact, talk 6 % off on
 #    average, 18 % at worst, overtalk within 1.5 s;
+#  - echo 10 dB down and 40 ms late (sox): events exact, talk 4 % off on
+#    average, 16 % at worst, overtalk within 3 s;
 #  - real human speech (pocketsphinx-testdata placed by build/mkcall):
-#    mean talk error at most 6 %, worst at most 20 %, and a quiet speaker
+#    mean talk error at most 5 %, worst at most 15 %, and a quiet speaker
 #    who starts under a louder one is heard.
 # The figures (mean and worst error) are printed as TAP comments.
 . "${CALLQA_TOP:-$(dirname "$0")/..}/tests/lib.sh"
@@ -214,6 +216,24 @@ is "$?" 0 "24 calls with swelling noise"
 callqa-ingest -q -m swell.csv | callqa-measure -j 2 >swell.tsv
 within "swelling noise" swell.tsv 24 0 6 18 1.5
 
+# Echo: the same month with each party's line coming back on the other's
+# channel 10 dB down and 40 ms late (a hybrid with poor return loss and no
+# echo canceller).  Heard at the other party's pitch, echo runs and then
+# echo frames are dropped (see callqa-measure(1)).  Before, the echo was
+# as loud as a quiet speaker's own voice: talk 60 % over the truth on
+# average, 211 % at worst, overtalk off by 20 s on average, 42 s at worst;
+# now 2.2 %, 12.8 % and 2.1 s at worst.
+# echo IN OUT: IN with the echo
+echo10() {
+	sox "$1" d.wav delay 0.04 0.04 2>>sox.err &&
+		sox -M "$1" d.wav "$2" remix 1,4v0.316 2,3v0.316 \
+			trim 0 "$(soxi -D "$1")" 2>>sox.err
+}
+derive echo echo10
+is "$?" 0 "24 calls with echo 10 dB down"
+callqa-ingest -q -m echo.csv | callqa-measure -j 2 >echo.tsv
+within "echo 10 dB down" echo.tsv 24 0 4 16 3
+
 # Pitch against praat on the clean full-band speech, on the first call of
 # each agent (both parties): median within 3 %, SD within 0.75 st, values
 # over 11 st from the median left out as octave errors, as callqa-measure
@@ -326,10 +346,10 @@ if [ -d $PS ]; then
 		if (e > w) w = e; if (e <= 5) g++ }
 		END { printf "%d %d %.2f %.2f\n", NR, g, s / NR, w }' real.fig)
 	echo "# real speech talk: $3 mean, $4 worst error (%) over $1; $2 within 5 %"
-	check "real speech: mean talk error $3 % (at most 6 %)" \
-		awk -v m="$3" 'BEGIN { exit !(m <= 6) }'
-	check "real speech: worst talk error $4 % (at most 20 %)" \
-		awk -v m="$4" 'BEGIN { exit !(m <= 20) }'
+	check "real speech: mean talk error $3 % (at most 5 %)" \
+		awk -v m="$3" 'BEGIN { exit !(m <= 5) }'
+	check "real speech: worst talk error $4 % (at most 15 %)" \
+		awk -v m="$4" 'BEGIN { exit !(m <= 15) }'
 	for v in p e q; do
 		set -- $(awk -v id=rate$v '$1 == id && $2 == 1 { print $3, $4 }' real.fig)
 		near "$1" "$2" "$(awk -v w="$2" 'BEGIN { print w * 0.05 }')" \
