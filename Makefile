@@ -123,7 +123,8 @@ unit-run: all $(UNITS)
 check-headers:
 	$(Q)for h in include/callqa/*.h; do \
 		echo "#include \"$${h#include/}\"" | \
-		$(CC) $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) -fsyntax-only -x c - || exit 1; \
+		$(CC) $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS)) \
+			$(filter-out -MMD -MP,$(CFLAGS)) -fsyntax-only -x c - || exit 1; \
 	done
 
 fmt-check:
