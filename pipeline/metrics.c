@@ -85,6 +85,7 @@ _Static_assert(TONE_MIN < DELAY, "a tone's first frames are still in the ring");
 #define DTMF_SHARE 0.75f   /* key tone: its two sines carry this of the energy */
 #define DTMF_EACH 0.10f	   /* and each at least this (twist under 9 dB) */
 #define DTMF_MIN 3	   /* frames in a row (30 ms) */
+#define PROG_SHARE 0.80f   /* dial, ringback, busy: two sines carry this */
 _Static_assert(DTMF_MIN < DELAY, "so are a key tone's");
 #define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
 #define RUN_BINS ((size_t)1 << 20) /* pitch bins of runs not yet decided */
@@ -96,8 +97,12 @@ struct ivls {
 
 struct feat {
 	float db, e, f0, voicing, periodicity;
-	int tone; /* part of a steady pure tone or a key tone (see tone_step,
-		   * dtmf_step) */
+	int tone; /* part of a steady pure tone, a key tone or a call-progress
+		   * tone of two sines (see tone_step, bank_step) */
+};
+
+struct spec { /* a hop at a bank's eight frequencies (bank_step) */
+	float re[8], im[8]; /* (not v8sf: calloc aligns to 16) */
 };
 
 struct biquad {
@@ -202,9 +207,10 @@ struct chan {
 	float tone_last; /* the pitch of the last frame, 0 if not voiced */
 	int tone_run;  /* frames in that run */
 	int dtmf_run;  /* frames in a row that hold a key tone */
-	long dtmf_hop; /* the frame whose spectrum dtmf_re, dtmf_im hold */
-	float dtmf_re[8], dtmf_im[8]; /* (not v8sf: calloc aligns to 16) */
-	float dtmf_e;  /* and its energy */
+	int prog_run;  /* and a call-progress tone of two sines */
+	struct spec dtmf_spec, prog_spec; /* the last spectra (bank_step)... */
+	long spec_hop; /* ...of this frame */
+	float spec_e;  /* and its energy */
 };
 
 struct metrics_analyzer {
@@ -389,7 +395,7 @@ chan_new(void)
 	for (i = 0; i < LEAK_WIN; i++)
 		c->recent[i] = -200;
 	c->sp_s = c->ho_s = c->run_s = -1;
-	c->dtmf_hop = -2;
+	c->spec_hop = -2;
 	c->echo_k = -1;
 	return c;
 }
@@ -523,95 +529,153 @@ quiet_add(struct chan *c, float db)
  * customer talk that filled 5 s of dead air.  A frame whose last 20 ms
  * have three quarters of their energy at one frequency of each group
  * (each a tenth at least), three frames in a row, is a key tone, and like
- * a call-progress tone never speech.  The spectrum is taken at the eight
- * frequencies a hop at a time, the previous hop's kept and turned by a
- * hop's phase, from every other sample: all eight lie under 2 kHz, and
- * what a voice has over 2 kHz only lowers its share.
+ * a call-progress tone never speech.
+ *
+ * Call-progress tones of two sines, which the steady-pitch test of
+ * tone_step does not see (they beat): British ringback (400 + 450 Hz, 0.4
+ * s on, 0.2 off, 0.4 on, 2 off) made 4 s of customer talk and a dead air
+ * before the answer, North American busy (480 + 620 Hz) 2 s.  A frame
+ * whose last 20 ms have 80 % of their energy at one or two of the
+ * frequencies of dial, ringback and busy tones (350, 400, 425, 440, 450,
+ * 480, 620 Hz; 950 Hz, the first of the special information tones), 0.2 s
+ * in a row, is tone: a voice spreads its energy over its harmonics and
+ * formants, and no pitch stays on two of these for 0.2 s.
+ *
+ * The spectrum is taken at each bank's eight frequencies a hop at a time,
+ * the previous hop's kept and turned by a hop's phase, from every other
+ * sample: all lie under 2 kHz, and what a voice has over 2 kHz only
+ * lowers its share.  At 20 ms, frequencies 50 Hz apart are orthogonal;
+ * nearer ones see the same line, so they do not make a pair.
  */
-static const double dtmf_hz[8] = { 697, 770, 852, 941, 1209, 1336, 1477, 1633 };
-static struct {
+struct bank {
 	v8sf c[METRICS_HOP / 2], s[METRICS_HOP / 2]; /* cos, -sin at 2n */
 	v8sf rc, rs;			     /* the same a hop on */
-} dtmf_tab;
-static pthread_once_t dtmf_once = PTHREAD_ONCE_INIT;
+};
+static const double dtmf_hz[8] = { 697, 770, 852, 941, 1209, 1336, 1477, 1633 };
+static const double prog_hz[8] = { 350, 400, 425, 440, 450, 480, 620, 950 };
+static struct bank dtmf_bank, prog_bank;
+static pthread_once_t bank_once = PTHREAD_ONCE_INIT;
 
 static void
-dtmf_init(void)
+bank_fill(struct bank *b, const double *hz)
 {
 	int n, k;
 
 	for (k = 0; k < 8; k++) {
-		double w = 2 * M_PI * dtmf_hz[k] / METRICS_RATE;
+		double w = 2 * M_PI * hz[k] / METRICS_RATE;
 
 		for (n = 0; n < METRICS_HOP / 2; n++) {
-			dtmf_tab.c[n][k] = (float)cos(w * 2 * n);
-			dtmf_tab.s[n][k] = (float)-sin(w * 2 * n);
+			b->c[n][k] = (float)cos(w * 2 * n);
+			b->s[n][k] = (float)-sin(w * 2 * n);
 		}
-		dtmf_tab.rc[k] = (float)cos(w * METRICS_HOP);
-		dtmf_tab.rs[k] = (float)-sin(w * METRICS_HOP);
+		b->rc[k] = (float)cos(w * METRICS_HOP);
+		b->rs[k] = (float)-sin(w * METRICS_HOP);
 	}
 }
 
-/* The hop x (every other sample) at the eight frequencies, on vectors. */
+static void
+banks_init(void)
+{
+	bank_fill(&dtmf_bank, dtmf_hz);
+	bank_fill(&prog_bank, prog_hz);
+}
+
+/* The hop x (every other sample) at a bank's frequencies, on vectors. */
 SIMD_CLONES static void
-dtmf_dft(const float *x, v8sf *re, v8sf *im)
+bank_dft(const struct bank *b, const float *x, v8sf *re, v8sf *im)
 {
 	v8sf r[4] = { { 0 } }, m[4] = { { 0 } };
 	int n;
 
 	for (n = 0; n < METRICS_HOP / 2; n++) { /* four sums: no waiting */
-		r[n & 3] += x[2 * n] * dtmf_tab.c[n];
-		m[n & 3] += x[2 * n] * dtmf_tab.s[n];
+		r[n & 3] += x[2 * n] * b->c[n];
+		m[n & 3] += x[2 * n] * b->s[n];
 	}
 	*re = (r[0] + r[1]) + (r[2] + r[3]);
 	*im = (m[0] + m[1]) + (m[2] + m[3]);
 }
 
+/*
+ * The shares of the energy e of the last n samples (every other one) at a
+ * bank's frequencies: the hop x's spectrum, kept in sp, plus the previous
+ * hop's turned by a hop (when both is set).
+ */
 static void
-dtmf_step(struct chan *c, long f, struct feat *ft, const float *x)
+bank_shares(const struct bank *b, struct spec *sp, const float *x, int both,
+	    float e, float n, float *share)
 {
 	v8sf re, im, pr, pi;
-	float e, e1, share[8], n = METRICS_HOP / 2;
-	int k, row = 0, col = 4;
+	int k;
 
-	if (ft->db < ABS_MIN_DB || ft->db < c->floor_db + ACT_STRONG) {
-		c->dtmf_run = 0;
-		return;
-	}
-	dtmf_dft(x, &re, &im);
-	e = e1 = ft->e * METRICS_HOP / 2; /* of every other sample, near enough */
-	memcpy(&pr, c->dtmf_re, sizeof(pr));
-	memcpy(&pi, c->dtmf_im, sizeof(pi));
-	memcpy(c->dtmf_re, &re, sizeof(re));
-	memcpy(c->dtmf_im, &im, sizeof(im));
-	if (c->dtmf_hop == f - 1) { /* the 20 ms of both hops */
-		v8sf tr = dtmf_tab.rc * re - dtmf_tab.rs * im;
+	bank_dft(b, x, &re, &im);
+	memcpy(&pr, sp->re, sizeof(pr));
+	memcpy(&pi, sp->im, sizeof(pi));
+	memcpy(sp->re, &re, sizeof(re));
+	memcpy(sp->im, &im, sizeof(im));
+	if (both) {
+		v8sf tr = b->rc * re - b->rs * im;
 
-		im = pi + dtmf_tab.rc * im + dtmf_tab.rs * re;
+		im = pi + b->rc * im + b->rs * re;
 		re = pr + tr;
-		e += c->dtmf_e;
-		n *= 2;
 	}
-	c->dtmf_hop = f;
-	c->dtmf_e = e1;
 	for (k = 0; k < 8; k++)
 		share[k] = e > 0 ? 2 * (re[k] * re[k] + im[k] * im[k]) / (n * e)
 				 : 0;
+}
+
+/*
+ * One more frame of a tone (hit) or not in *run, the frames in a row that
+ * held it: from the min-th on, a frame is tone, and so are the one the
+ * tone began in (marked back with the run) and the one it ended in.
+ */
+static void
+tone_count(struct chan *c, long f, struct feat *ft, int *run, int hit,
+	   int min)
+{
+	if (!hit) {
+		ft->tone |= *run >= min;
+		*run = 0;
+		return;
+	}
+	if (++*run == min)
+		tone_back(c, f, min);
+	if (*run >= min)
+		ft->tone = 1;
+}
+
+static void
+bank_step(struct chan *c, long f, struct feat *ft, const float *x)
+{
+	float e, e1, share[8], n = METRICS_HOP / 2, best = 0;
+	int j, k, row = 0, col = 4, both = c->spec_hop == f - 1;
+
+	if (ft->db < ABS_MIN_DB || ft->db < c->floor_db + ACT_STRONG) {
+		c->dtmf_run = c->prog_run = 0;
+		return;
+	}
+	e = e1 = ft->e * METRICS_HOP / 2; /* of every other sample, near enough */
+	if (both) { /* the 20 ms of both hops */
+		e += c->spec_e;
+		n *= 2;
+	}
+	c->spec_hop = f;
+	c->spec_e = e1;
+	bank_shares(&dtmf_bank, &c->dtmf_spec, x, both, e, n, share);
 	for (k = 1; k < 4; k++) {
 		row = share[k] > share[row] ? k : row;
 		col = share[k + 4] > share[col] ? k + 4 : col;
 	}
-	if (!(share[row] >= DTMF_EACH && share[col] >= DTMF_EACH &&
-	      share[row] + share[col] >= DTMF_SHARE)) {
-		/* the frame a key is released in is half key */
-		ft->tone |= c->dtmf_run >= DTMF_MIN;
-		c->dtmf_run = 0;
-		return;
-	}
-	if (++c->dtmf_run == DTMF_MIN) /* and the one it is pressed in */
-		tone_back(c, f, DTMF_MIN);
-	if (c->dtmf_run >= DTMF_MIN)
-		ft->tone = 1;
+	tone_count(c, f, ft, &c->dtmf_run,
+		   share[row] >= DTMF_EACH && share[col] >= DTMF_EACH &&
+			   share[row] + share[col] >= DTMF_SHARE,
+		   DTMF_MIN);
+	bank_shares(&prog_bank, &c->prog_spec, x, both, e, n, share);
+	for (k = 0; k < 8; k++) /* two lines: 50 Hz apart, or one alone */
+		for (j = k; j < 8; j++)
+			if ((j == k || prog_hz[j] - prog_hz[k] >= 50) &&
+			    share[k] + (j > k ? share[j] : 0) > best)
+				best = share[k] + (j > k ? share[j] : 0);
+	tone_count(c, f, ft, &c->prog_run, best >= PROG_SHARE, TONE_MIN);
 }
 
 /* Frame entry of the high-passed hop x: features, floor, pitch, hold vote. */
@@ -633,10 +697,10 @@ chan_enter(struct chan *c, long f, const float *x)
 	ft->voicing = pf.voicing;
 	ft->periodicity = pf.periodicity;
 	tone_step(c, f, ft, x);
-	dtmf_step(c, f, ft, x);
+	bank_step(c, f, ft, x);
 	/* a tone's pitch would draw the speaker's running median to it */
 	if (pf.voicing >= PITCH_VOICED && db > c->floor_db + ACT_VOICED &&
-	    c->tone_run == 0 && c->dtmf_run == 0)
+	    c->tone_run == 0 && c->dtmf_run == 0 && c->prog_run < TONE_MIN)
 		pitch_accept(c->pitch, pf.f0);
 
 	/* Hold vote: continuous, tonal, without syllabic modulation. */
@@ -1275,7 +1339,7 @@ metrics_analyzer_new(int nch, int agent_channel, const struct metrics_opts *o,
 			       AUDIO_MAX_CHANNELS), NULL;
 	if (agent_channel < 1 || agent_channel > nch)
 		agent_channel = 1;
-	pthread_once(&dtmf_once, dtmf_init);
+	pthread_once(&bank_once, banks_init);
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		goto oom;

@@ -267,7 +267,31 @@ check "tones: no customer speech during the busy tone" \
 		n = split(s, v, /[^0-9.]+/); for (i = 1; i <= n; i++)
 			if (v[i] != "" && v[i] + 0 > 23.4) exit 1 }'
 
-# 4c. Key tones (DTMF) are not speech: the customer keys in ten digits
+# 4c. Call-progress tones of two sines are not speech either: British
+# ringback (400 + 450 Hz, 0.4 s on, 0.2 off, 0.4 on, 2 off) before the
+# answer, North American busy (480 + 620 Hz, 0.5 s on and off) after the
+# hang-up.  The steady-pitch test does not see them (two sines beat):
+# counted as speech, they made 8.4 s of customer talk for 2.7, heard from
+# 0.5 s on.
+grep -v tone tone.txt >twotone.txt
+for t in 0.5 3.5 6.5 9.5; do
+	for o in 0 0.6; do
+		s=$(awk -v t=$t -v o=$o 'BEGIN { print t + o }')
+		echo "2 $s tone 400 0.4 -6"
+		echo "2 $s tone 450 0.4 -6"
+	done
+done >>twotone.txt
+for t in 23.5 24.5 25.5; do
+	echo "2 $t tone 480 0.5 -6"
+	echo "2 $t tone 620 0.5 -6"
+done >>twotone.txt
+made twotone 27
+near "$(col customer_talk_s <"$OUT")" "$plain" 0.05 \
+	"two-sine tones: customer talk as without the tones ($plain s)"
+set -- $(col segments <"$OUT" | seg customer 1)
+near "$1" 15.6 0.15 "two-sine tones: the customer is first heard at 15.6 s"
+
+# 4d. Key tones (DTMF) are not speech: the customer keys in ten digits
 # (100 ms on, 120 ms off, the high tone 2 dB over the low) in a 5 s wait
 # between the agent's words.  Counted as speech, they made 2 s of customer
 # talk and the dead air was gone.
