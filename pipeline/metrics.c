@@ -69,7 +69,8 @@
 #define ECHO_VOICED 5	   /* echo: and at least this many */
 #define ECHO_SHORT 3	   /* or this many at the delay of the last echo */
 #define ECHO_LOSS_MIN 6.0f /* an echo is at least this under its source */
-#define ECHO_SURE 2	   /* echo runs at one delay before frames are judged */
+#define ECHO_SURE 2	   /* echo runs at one delay before it is sure */
+#define ECHO_LONG 20	   /* or voiced frames that follow in one run */
 #define ECHO_MARGIN 3.0f   /* a frame this near the echo's level is echo */
 #define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
 #define HEARD_MIN 50	   /* speech frames alone that set the peak */
@@ -135,7 +136,7 @@ struct prun { /* a run of speech frames */
 	double esum;
 	float max;
 	int dom; /* heard mostly under the other party */
-	int echo; /* its pitch follows the other party's (see follows) */
+	int echo; /* its pitch follows the other party's (see echo_run) */
 	size_t bins_end; /* held back: its pitch bins end here in run_bins */
 	long syl;	 /* held back: its syllables */
 };
@@ -160,14 +161,14 @@ struct chan {
 	float recent_f0[LEAK_WIN]; /* and their pitch, 0 where unvoiced or
 				    * under the other party (an echo) */
 	uint32_t follow; /* this frame's pitch is the other's k frames back */
-	uint16_t run_follow[LEAK_WIN]; /* the run's voiced frames under the
-					* other party that do so (k +- 1) */
+	int run_follow[LEAK_WIN]; /* the run's voiced frames under the other
+				   * party that do so (k +- 1) */
 	int run_under; /* the run's voiced frames under the other party */
 	float under[LEAK_WIN];	   /* this frame's level under the other's k
 				    * frames back, dB */
 	float run_loss[LEAK_WIN]; /* the sum of that over run_follow's frames */
 	int echo_k;	 /* the echo's delay (frames), -1: no echo found yet */
-	int echo_n;	 /* echo runs found at that delay in a row */
+	int echo_n;	 /* echo runs found at that delay, less those not */
 	float echo_loss; /* and how far under the other party they are, dB */
 	int dominant;		/* this frame is not the other's echo */
 	long heard;		/* speech frames heard alone */
@@ -883,13 +884,6 @@ run_stats(struct chan *c, int keep)
 	c->run_syl = 0;
 }
 
-/*
- * A run of speech frames has ended (its end padding in pad_e).  Speech is
- * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
- * frames is a burst of noise and is dropped.  Otherwise it joins the
- * pending segment when the pause between their padded extents is under
- * 0.30 s (the truth convention), or starts a new one.
- */
 /* Add an accepted run of speech frames to the speaker's segments: it
  * joins the pending segment when the pause between their padded extents is
  * under 0.30 s (the truth convention), or starts a new one. */
@@ -918,41 +912,51 @@ add_run(struct chan *c, const struct prun *r)
 
 /*
  * Echo follows the other party's pitch: a run heard under the other
- * party, most of whose voiced frames have the pitch the other party had a
- * fixed time before (the echo's delay, to a frame), is their echo however
- * loud (an echo 10 dB down was as loud as a quiet speaker's own voice).
- * Two voices seldom keep the same pitch at a fixed lag for long, and a
- * quiet speaker under a loud one is heard with their own.
+ * party, most of whose voiced frames (ECHO_SHARE %, ECHO_VOICED at least)
+ * have the pitch the other party had a fixed time before (the echo's
+ * delay, to a frame), and on average ECHO_LOSS_MIN under them at that
+ * delay, is an echo at that delay; a run of ECHO_SHORT voiced frames or
+ * more, too short to find a delay of its own, is tested at the last
+ * echo's.  Each echo at the delay of the one before adds to echo_n; a
+ * long one at another delay starts again there (so a delay found by
+ * chance lasts until the next echo).  A run is dropped as echo however loud (an echo 10
+ * dB down is as loud as a quiet speaker's own voice) once its delay has
+ * been found ECHO_SURE times, or when ECHO_LONG of its voiced frames
+ * follow: two voices seldom keep the same pitch at a fixed lag for long,
+ * but two flat ones can for a short run.  Called for runs heard under the
+ * other party (dom) only.
  */
 static int
-follows(struct chan *c)
+echo_run(struct chan *c)
 {
-	int k, best = c->echo_k;
+	int k, best = c->echo_k, own = c->run_under >= ECHO_VOICED;
 	float loss;
 
-	if (c->run_under >= ECHO_VOICED) /* long enough for a delay of its own */
+	if (own) /* long enough for a delay of its own */
 		for (k = best = 0; k < LEAK_WIN; k++)
 			best = c->run_follow[k] > c->run_follow[best] ? k : best;
 	else if (c->run_under < ECHO_SHORT || best < 0)
 		return 0;
-	if (c->run_follow[best] * 100 < c->run_under * ECHO_SHARE)
+	loss = c->run_follow[best] ? c->run_loss[best] / c->run_follow[best] : 0;
+	if (c->run_follow[best] * 100 < c->run_under * ECHO_SHARE ||
+	    loss < ECHO_LOSS_MIN) {
 		return 0;
-	loss = c->run_loss[best] / c->run_follow[best];
-	if (loss < ECHO_LOSS_MIN)
-		return 0;
-	if (c->echo_k >= 0 && abs(best - c->echo_k) <= 1) { /* confirmed */
-		c->echo_n++;
-		c->echo_loss = 0.5f * (c->echo_loss + loss);
-	} else if (c->run_under >= ECHO_VOICED) {
+	}
+	if (c->echo_k >= 0 && abs(best - c->echo_k) <= 1) {
+		if (own) {
+			c->echo_n++;
+			c->echo_loss = 0.5f * (c->echo_loss + loss);
+		}
+	} else {
 		c->echo_n = 1;
 		c->echo_loss = loss;
+		c->echo_k = best;
 	}
-	c->echo_k = best;
-	return 1;
+	return c->echo_n >= ECHO_SURE || c->run_follow[best] >= ECHO_LONG;
 }
 
 /* Decide the runs held back until the speaker's level was known: those
- * well under it are the other party's echo. */
+ * well under it, or found to follow the other's pitch, are their echo. */
 static int
 flush_doubtful(struct chan *c)
 {
@@ -984,9 +988,10 @@ flush_doubtful(struct chan *c)
  * A run of speech frames has ended (its end padding in pad_e).  Speech is
  * voiced: a run longer than 0.3 s with fewer than SEG_VOICED % voiced
  * frames is a burst of noise and is dropped.  A run heard mostly under the
- * other party and well under this speaker's own level is the other
- * party's echo; before this speaker was ever heard alone, such a run is
- * held back (up to DOUBT_MAX of them) and decided when they are.
+ * other party and well under this speaker's own level, or following the
+ * other party's pitch at a sure delay (echo_run), is the other party's
+ * echo; before this speaker was ever heard alone, such a run is held back
+ * (up to DOUBT_MAX of them) and decided when they are.
  */
 static int
 end_run(struct chan *c, int pad_e)
@@ -1009,7 +1014,7 @@ end_run(struct chan *c, int pad_e)
 	r.esum = c->run_esum;
 	r.max = c->run_max;
 	r.dom = c->run_dom * 10 >= c->run_act * 8;
-	r.echo = follows(c);
+	r.echo = r.dom && echo_run(c);
 	/* The speaker's level: from runs of speech heard alone, not from a
 	 * click or a burst of noise. */
 	if (!r.dom && r.e - r.s >= SEG_MIN) {
@@ -1239,11 +1244,13 @@ other_db(const struct chan *o, const struct feat *fo, long f, int k)
  * Is frame f of channel c, active and under the other channel o, the
  * other party's echo?  First its pitch: follow gets a bit k for each delay
  * k at which o had this frame's pitch (its frame f - k voiced within
- * ECHO_F0, and not itself under c: an echo of an echo is no source), for
- * the run's verdict (follows).  Then, once an echo has been found on this
- * channel, its delay and loss: a frame no louder than the other party's
- * level at that delay less the loss (ECHO_MARGIN over it) is echo, unless
- * it is voiced at a pitch of its own (the speaker talking over them).
+ * ECHO_F0 of it, or of its double or half: the octave errors of a pitch
+ * tracker on a weak echo; and not itself under c: an echo of an echo is no
+ * source), for the run's verdict (echo_run).  Then, once the echo's delay
+ * is sure on this channel, that delay and the echo's loss: a frame no
+ * louder than the other party's level at that delay less the loss
+ * (ECHO_MARGIN over it) is echo, unless it is voiced at a pitch of its own
+ * (the speaker talking over them).
  */
 _Static_assert(LEAK_WIN <= 32, "a bit per delay");
 static int
@@ -1261,7 +1268,9 @@ echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
 								   : 0;
 
 		c->under[k] = k > f ? 0 : other_db(o, fo, f, k) - ft->db;
-		if (g > 0 && fabsf(ft->f0 - g) <= ECHO_F0 * g)
+		if (g > 0 && (fabsf(ft->f0 - g) <= ECHO_F0 * g ||
+			      fabsf(2 * ft->f0 - g) <= ECHO_F0 * g ||
+			      fabsf(ft->f0 - 2 * g) <= ECHO_F0 * g))
 			m |= (uint32_t)1 << k;
 	}
 	c->follow = m;
