@@ -72,6 +72,9 @@
 #define ECHO_SURE 2	   /* echo runs at one delay before it is sure */
 #define ECHO_LONG 20	   /* or voiced frames that follow in one run */
 #define ECHO_MARGIN 3.0f   /* a frame this near the echo's level is echo */
+#define OWN_VOICED 4	   /* own voice: voiced frames under the other */
+#define OWN_NEAR 0.06f	   /* own voice: pitch related to the other's within */
+#define OWN_SHARE 20	   /* own voice: in at most this % of its frames */
 #define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
 #define HEARD_MIN 50	   /* speech frames alone that set the peak */
 #define DIP_DB 3.0f	   /* syllable nuclei: dip between peaks */
@@ -137,6 +140,7 @@ struct prun { /* a run of speech frames */
 	float max;
 	int dom; /* heard mostly under the other party */
 	int echo; /* its pitch follows the other party's (see echo_run) */
+	int own;  /* its pitch is none the other party had (see own_voice) */
 	size_t bins_end; /* held back: its pitch bins end here in run_bins */
 	long syl;	 /* held back: its syllables */
 };
@@ -164,6 +168,9 @@ struct chan {
 	int run_follow[LEAK_WIN]; /* the run's voiced frames under the other
 				   * party that do so (k +- 1) */
 	int run_under; /* the run's voiced frames under the other party */
+	int seen;      /* this frame: the other party had a pitch lately... */
+	int near;      /* ...and one near this frame's (OWN_NEAR) */
+	int run_seen, run_near; /* the run's voiced frames under them that did */
 	float under[LEAK_WIN];	   /* this frame's level under the other's k
 				    * frames back, dB */
 	float run_loss[LEAK_WIN]; /* the sum of that over run_follow's frames */
@@ -919,12 +926,12 @@ add_run(struct chan *c, const struct prun *r)
  * more, too short to find a delay of its own, is tested at the last
  * echo's.  Each echo at the delay of the one before adds to echo_n; a
  * long one at another delay starts again there (so a delay found by
- * chance lasts until the next echo).  A run is dropped as echo however loud (an echo 10
- * dB down is as loud as a quiet speaker's own voice) once its delay has
- * been found ECHO_SURE times, or when ECHO_LONG of its voiced frames
- * follow: two voices seldom keep the same pitch at a fixed lag for long,
- * but two flat ones can for a short run.  Called for runs heard under the
- * other party (dom) only.
+ * chance lasts until the next echo).  A run is dropped as echo however
+ * loud (an echo 10 dB down is as loud as a quiet speaker's own voice) once
+ * its delay has been found ECHO_SURE times, or when ECHO_LONG of its
+ * voiced frames follow: two voices seldom keep the same pitch at a fixed
+ * lag for long, but two flat ones can for a short run.  Called for runs
+ * heard under the other party (dom) only.
  */
 static int
 echo_run(struct chan *c)
@@ -955,6 +962,24 @@ echo_run(struct chan *c)
 	return c->echo_n >= ECHO_SURE || c->run_follow[best] >= ECHO_LONG;
 }
 
+/*
+ * The other way round: on a channel where no echo has been found, a run
+ * heard under the other party whose voiced frames (OWN_VOICED at least)
+ * all came while the other party had a pitch, and at most OWN_SHARE % of
+ * them had a pitch related to one of theirs in the last 0.32 s (related),
+ * is this speaker's own voice, however quiet: leakage of the other party
+ * has their pitch.  (A customer talking 10 dB under their own level over
+ * the agent was dropped as echo: 5.5 s of their 7.4.)  Where an echo has
+ * been found, its pitch is too often read wrong for this.
+ */
+static int
+own_voice(const struct chan *c)
+{
+	return c->echo_n == 0 && c->run_under >= OWN_VOICED &&
+	       c->run_seen == c->run_under &&
+	       c->run_near * 100 <= c->run_under * OWN_SHARE;
+}
+
 /* Decide the runs held back until the speaker's level was known: those
  * well under it, or found to follow the other's pitch, are their echo. */
 static int
@@ -966,8 +991,9 @@ flush_doubtful(struct chan *c)
 	for (i = 0; i < c->ndoubt; i++) {
 		const struct prun *r = &c->doubt[i];
 
-		if (!r->dom || (!r->echo && c->peak_db >= -100 &&
-				r->max >= c->peak_db - ECHO_UNDER_PEAK)) {
+		if (!r->dom || r->own ||
+		    (!r->echo && c->peak_db >= -100 &&
+		     r->max >= c->peak_db - ECHO_UNDER_PEAK)) {
 			count_stats(c, from, r->bins_end, r->syl);
 			if (add_run(c, r) < 0)
 				rc = -1;
@@ -1015,6 +1041,7 @@ end_run(struct chan *c, int pad_e)
 	r.max = c->run_max;
 	r.dom = c->run_dom * 10 >= c->run_act * 8;
 	r.echo = r.dom && echo_run(c);
+	r.own = r.dom && !r.echo && own_voice(c);
 	/* The speaker's level: from runs of speech heard alone, not from a
 	 * click or a burst of noise. */
 	if (!r.dom && r.e - r.s >= SEG_MIN) {
@@ -1031,8 +1058,9 @@ end_run(struct chan *c, int pad_e)
 	}
 	if (flush_doubtful(c) < 0)
 		return -1;
-	if (r.dom && (r.echo || c->peak_db < -100 ||
-		      r.max < c->peak_db - ECHO_UNDER_PEAK)) {
+	if (r.dom && !r.own &&
+	    (r.echo || c->peak_db < -100 ||
+	     r.max < c->peak_db - ECHO_UNDER_PEAK)) {
 		run_stats(c, 0);
 		return 0;
 	}
@@ -1139,7 +1167,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_esum = 0;
 		c->run_max = c->run_peak = -200;
 		c->run_heard = 0;
-		c->run_under = 0;
+		c->run_under = c->run_seen = c->run_near = 0;
 		memset(c->run_follow, 0, sizeof(c->run_follow));
 		memset(c->run_loss, 0, sizeof(c->run_loss));
 		c->run_pad = ft->db - c->prev_db >= 8 &&
@@ -1185,6 +1213,8 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			uint32_t m = c->follow | c->follow << 1 | c->follow >> 1;
 
 			c->run_under++;
+			c->run_seen += c->seen;
+			c->run_near += c->near;
 			for (; m != 0; m &= m - 1) {
 				int k = __builtin_ctz(m);
 
@@ -1233,6 +1263,24 @@ max_recent(const float *r)
 	return mx;
 }
 
+/* Could pitch f be a copy of a voice of pitch g, read by a pitch tracker
+ * drawn to another speaker's range?  The same, or a fifth off (a strong
+ * second harmonic read as the third): within OWN_NEAR of g times 1, 3/2 or
+ * 2/3.  Not an octave: a voice an octave over the other (a woman over a
+ * man) is common, and no echo was read an octave off on a line where no
+ * echo had been found. */
+static int
+related(float f, float g)
+{
+	static const float ratio[] = { 1, 1.5f, 2.0f / 3 };
+	size_t i;
+
+	for (i = 0; i < sizeof(ratio) / sizeof(*ratio); i++)
+		if (fabsf(f - ratio[i] * g) <= OWN_NEAR * ratio[i] * g)
+			return 1;
+	return 0;
+}
+
 /* The level of the other channel o k frames before f (fo: its frame f). */
 static float
 other_db(const struct chan *o, const struct feat *fo, long f, int k)
@@ -1257,7 +1305,7 @@ static int
 echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
 	   const struct feat *fo, long f)
 {
-	int voiced = ft->voicing >= VOICED_MIN, k;
+	int voiced = ft->voicing >= VOICED_MIN, k, seen = 0, near = 0;
 	uint32_t m = 0;
 	float at = -200;
 
@@ -1268,12 +1316,16 @@ echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
 								   : 0;
 
 		c->under[k] = k > f ? 0 : other_db(o, fo, f, k) - ft->db;
+		seen |= g > 0;
+		near |= g > 0 && related(ft->f0, g);
 		if (g > 0 && (fabsf(ft->f0 - g) <= ECHO_F0 * g ||
 			      fabsf(2 * ft->f0 - g) <= ECHO_F0 * g ||
 			      fabsf(ft->f0 - 2 * g) <= ECHO_F0 * g))
 			m |= (uint32_t)1 << k;
 	}
 	c->follow = m;
+	c->seen = seen;
+	c->near = near;
 	if (c->echo_n < ECHO_SURE ||
 	    (voiced && !((m | m << 1 | m >> 1) >> c->echo_k & 1)))
 		return 0;
@@ -1319,6 +1371,7 @@ exit_frame(struct metrics_analyzer *a, long f)
 	for (i = 0; i < n; i++) {
 		a->ch[i]->dominant = n == 1 || ft[i]->db >= maxo[i] - 6;
 		a->ch[i]->follow = 0;
+		a->ch[i]->seen = a->ch[i]->near = 0;
 	}
 	for (i = 0; i < n && n == 2; i++)
 		if (act[i] && !a->ch[i]->dominant &&

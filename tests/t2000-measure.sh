@@ -316,6 +316,30 @@ set -- $(col segments <"$OUT" | seg silence 1)
 near "$1" 6.96 0.25 "key tones: the dead air starts as the customer stops"
 near "$2" 12.0 0.15 "key tones: and ends as the agent speaks"
 
+# 4e. A quiet customer talking over the agent (10 dB under their own level)
+# is heard: the runs under the agent have a pitch the agent never had, so
+# they are not the agent's leakage, however quiet.  Before, they were
+# dropped as echo: customer talk 5.48 s for 7.40, no overtalk for 1.77 s.
+cat >quiet.txt <<EOF
+1 0.5 file a1.wav 0
+2 4.5 file c1.wav 0
+1 8.5 file a2.wav 0
+2 12.0 file c3.wav 0
+1 16.0 file a2.wav 0
+1 19.2 file a1.wav 0
+2 17.5 file c4.wav -10
+EOF
+"$MKCALL" -d 25 quiet.txt quiet.wav >quiet.truth
+{ printf "$head"; rec q1 "$TMP/quiet.wav"; } >in.tsv
+run_cmd 0 callqa-measure in.tsv
+want=$(tv talk 2 <quiet.truth)
+near "$(col customer_talk_s <"$OUT")" "$want" \
+	"$(awk -v w="$want" 'BEGIN { print w * 0.10 }')" \
+	"quiet customer over the agent: talk within 10 % of $want s"
+# the truth's overtalk: the customer's last clip against the agent's two
+near "$(col overtalk_s <"$OUT")" 1.77 0.75 \
+	"quiet customer over the agent: overtalk within 0.75 s of 1.77 s"
+
 # 5. Mono: whole-call metrics and the agent's tone, customer \N.
 "$MKCALL" -c 1 -d 18 pitch.txt mono.wav >/dev/null
 { printf "$head"; rec m1 "$TMP/mono.wav"; } >in.tsv
