@@ -90,6 +90,7 @@ _Static_assert(TONE_MIN < DELAY, "a tone's first frames are still in the ring");
 #define DTMF_EACH 0.10f	   /* and each at least this (twist under 9 dB) */
 #define DTMF_MIN 3	   /* frames in a row (30 ms) */
 #define PROG_SHARE 0.80f   /* dial, ringback, busy: two sines carry this */
+#define PROG_EACH 0.20f	   /* and each this at least */
 _Static_assert(DTMF_MIN < DELAY, "so are a key tone's");
 #define SEG_MAX ((size_t)1 << 22) /* segments per list, a hard limit */
 #define RUN_BINS ((size_t)1 << 20) /* pitch bins of runs not yet decided */
@@ -171,6 +172,8 @@ struct chan {
 	int seen;      /* this frame: the other party had a pitch lately... */
 	int near;      /* ...and one near this frame's (OWN_NEAR) */
 	int run_seen, run_near; /* the run's voiced frames under them that did */
+	float run_at;	/* the sum of their levels under the other's at the
+			 * echo's delay (echo_k), dB */
 	float under[LEAK_WIN];	   /* this frame's level under the other's k
 				    * frames back, dB */
 	float run_loss[LEAK_WIN]; /* the sum of that over run_follow's frames */
@@ -543,17 +546,22 @@ quiet_add(struct chan *c, float db)
  * tone_step does not see (they beat): British ringback (400 + 450 Hz, 0.4
  * s on, 0.2 off, 0.4 on, 2 off) made 4 s of customer talk and a dead air
  * before the answer, North American busy (480 + 620 Hz) 2 s.  A frame
- * whose last 20 ms have 80 % of their energy at one or two of the
- * frequencies of dial, ringback and busy tones (350, 400, 425, 440, 450,
- * 480, 620 Hz; 950 Hz, the first of the special information tones), 0.2 s
- * in a row, is tone: a voice spreads its energy over its harmonics and
- * formants, and no pitch stays on two of these for 0.2 s.
+ * whose last 20 ms have 80 % of their energy at two of the frequencies of
+ * dial, ringback and busy tones (350, 400, 425, 440, 450, 480, 620 Hz;
+ * 950 Hz, the first of the special information tones), each a fifth at
+ * least and 50 Hz apart, 0.2 s in a row, is tone: a voice spreads its
+ * energy over its harmonics and formants, and no pitch keeps two of them
+ * on these for 0.2 s.  (One line alone is not enough: a woman's second
+ * harmonic on the first formant of a drawn-out back vowel carried 0.83 to
+ * 0.95 of the energy for 0.26 s, sliding from 450 to 425 Hz; single sines
+ * are tone_step's.)
  *
  * The spectrum is taken at each bank's eight frequencies a hop at a time,
  * the previous hop's kept and turned by a hop's phase, from every other
- * sample: all lie under 2 kHz, and what a voice has over 2 kHz only
- * lowers its share.  At 20 ms, frequencies 50 Hz apart are orthogonal;
- * nearer ones see the same line, so they do not make a pair.
+ * sample: all lie under 2 kHz (what is over 3 kHz folds back under 1 kHz,
+ * but the band stops at 3.4 kHz), and the share is of the energy of the
+ * same samples.  At 20 ms, frequencies 50 Hz apart are orthogonal; nearer
+ * ones see the same line, so they do not make a pair.
  */
 struct bank {
 	v8sf c[METRICS_HOP / 2], s[METRICS_HOP / 2]; /* cos, -sin at 2n */
@@ -661,7 +669,9 @@ bank_step(struct chan *c, long f, struct feat *ft, const float *x)
 		c->dtmf_run = c->prog_run = 0;
 		return;
 	}
-	e = e1 = ft->e * METRICS_HOP / 2; /* of every other sample, near enough */
+	for (k = 0, e1 = 0; k < METRICS_HOP; k += 2) /* of every other sample */
+		e1 += x[k] * x[k];
+	e = e1;
 	if (both) { /* the 20 ms of both hops */
 		e += c->spec_e;
 		n *= 2;
@@ -678,11 +688,12 @@ bank_step(struct chan *c, long f, struct feat *ft, const float *x)
 			   share[row] + share[col] >= DTMF_SHARE,
 		   DTMF_MIN);
 	bank_shares(&prog_bank, &c->prog_spec, x, both, e, n, share);
-	for (k = 0; k < 8; k++) /* two lines: 50 Hz apart, or one alone */
-		for (j = k; j < 8; j++)
-			if ((j == k || prog_hz[j] - prog_hz[k] >= 50) &&
-			    share[k] + (j > k ? share[j] : 0) > best)
-				best = share[k] + (j > k ? share[j] : 0);
+	for (k = 0; k < 8; k++) /* two lines, 50 Hz apart */
+		for (j = k + 1; j < 8; j++)
+			if (prog_hz[j] - prog_hz[k] >= 50 &&
+			    share[k] >= PROG_EACH && share[j] >= PROG_EACH &&
+			    share[k] + share[j] > best)
+				best = share[k] + share[j];
 	tone_count(c, f, ft, &c->prog_run, best >= PROG_SHARE, TONE_MIN);
 }
 
@@ -963,21 +974,23 @@ echo_run(struct chan *c)
 }
 
 /*
- * The other way round: on a channel where no echo has been found, a run
- * heard under the other party whose voiced frames (OWN_VOICED at least)
- * all came while the other party had a pitch, and at most OWN_SHARE % of
- * them had a pitch related to one of theirs in the last 0.32 s (related),
- * is this speaker's own voice, however quiet: leakage of the other party
- * has their pitch.  (A customer talking 10 dB under their own level over
- * the agent was dropped as echo: 5.5 s of their 7.4.)  Where an echo has
- * been found, its pitch is too often read wrong for this.
+ * The other way round: a run heard under the other party whose voiced
+ * frames (OWN_VOICED at least) all came while the other party had a
+ * pitch, and at most OWN_SHARE % of them had a pitch related to one of
+ * theirs in the last 0.32 s (related), nor, where an echo has been found
+ * on this channel, followed them at its delay (octaves too) or came at
+ * less than ECHO_MARGIN over its level, is this speaker's own voice,
+ * however quiet: leakage or echo of the other party has their pitch.  (A customer talking 10 dB under their own level over the agent
+ * was dropped as echo: 5.5 s of their 7.4.)
  */
 static int
 own_voice(const struct chan *c)
 {
-	return c->echo_n == 0 && c->run_under >= OWN_VOICED &&
-	       c->run_seen == c->run_under &&
-	       c->run_near * 100 <= c->run_under * OWN_SHARE;
+	return c->run_under >= OWN_VOICED && c->run_seen == c->run_under &&
+	       c->run_near * 100 <= c->run_under * OWN_SHARE &&
+	       (c->echo_n == 0 ||
+		(c->run_follow[c->echo_k] * 100 <= c->run_under * OWN_SHARE &&
+		 c->run_at < c->run_under * (c->echo_loss - ECHO_MARGIN)));
 }
 
 /* Decide the runs held back until the speaker's level was known: those
@@ -1168,6 +1181,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 		c->run_max = c->run_peak = -200;
 		c->run_heard = 0;
 		c->run_under = c->run_seen = c->run_near = 0;
+		c->run_at = 0;
 		memset(c->run_follow, 0, sizeof(c->run_follow));
 		memset(c->run_loss, 0, sizeof(c->run_loss));
 		c->run_pad = ft->db - c->prev_db >= 8 &&
@@ -1215,6 +1229,7 @@ chan_exit(struct chan *c, const struct feat *ft, long f, int act, int hold)
 			c->run_under++;
 			c->run_seen += c->seen;
 			c->run_near += c->near;
+			c->run_at += c->echo_k >= 0 ? c->under[c->echo_k] : 0;
 			for (; m != 0; m &= m - 1) {
 				int k = __builtin_ctz(m);
 
@@ -1267,8 +1282,8 @@ max_recent(const float *r)
  * drawn to another speaker's range?  The same, or a fifth off (a strong
  * second harmonic read as the third): within OWN_NEAR of g times 1, 3/2 or
  * 2/3.  Not an octave: a voice an octave over the other (a woman over a
- * man) is common, and no echo was read an octave off on a line where no
- * echo had been found. */
+ * man) is common; an echo read an octave off is caught where it follows
+ * at the echo's delay (echo_frame, own_voice). */
 static int
 related(float f, float g)
 {
