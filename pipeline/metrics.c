@@ -73,7 +73,7 @@
 #define ECHO_LONG 20	   /* or voiced frames that follow in one run */
 #define ECHO_MARGIN 3.0f   /* a frame this near the echo's level is echo */
 #define OWN_VOICED 4	   /* own voice: voiced frames under the other */
-#define OWN_NEAR 0.06f	   /* own voice: pitch related to the other's within */
+#define OWN_NEAR 0.06f	   /* own voice: not a copy of the other's within */
 #define OWN_SHARE 20	   /* own voice: in at most this % of its frames */
 #define DOUBT_MAX 32	   /* runs held back until the speaker is heard */
 #define HEARD_MIN 50	   /* speech frames alone that set the peak */
@@ -976,12 +976,13 @@ echo_run(struct chan *c)
 /*
  * The other way round: a run heard under the other party whose voiced
  * frames (OWN_VOICED at least) all came while the other party had a
- * pitch, and at most OWN_SHARE % of them had a pitch related to one of
- * theirs in the last 0.32 s (related), nor, where an echo has been found
- * on this channel, followed them at its delay (octaves too) or came at
- * less than ECHO_MARGIN over its level, is this speaker's own voice,
- * however quiet: leakage or echo of the other party has their pitch.  (A customer talking 10 dB under their own level over the agent
- * was dropped as echo: 5.5 s of their 7.4.)
+ * pitch, and at most OWN_SHARE % of them had a pitch near one of theirs
+ * in the last 0.32 s (echo_frame), nor, where an echo has been found on
+ * this channel, followed them at its delay or came at less than
+ * ECHO_MARGIN over its level, is this speaker's own voice, however quiet:
+ * leakage or echo of the other party has their pitch.  (A customer
+ * talking 10 dB under their own level over the agent was dropped as echo:
+ * 5.5 s of their 7.4.)
  */
 static int
 own_voice(const struct chan *c)
@@ -1278,20 +1279,25 @@ max_recent(const float *r)
 	return mx;
 }
 
-/* Could pitch f be a copy of a voice of pitch g, read by a pitch tracker
- * drawn to another speaker's range?  The same, or a fifth off (a strong
- * second harmonic read as the third): within OWN_NEAR of g times 1, 3/2 or
- * 2/3.  Not an octave: a voice an octave over the other (a woman over a
- * man) is common; an echo read an octave off is caught where it follows
- * at the echo's delay (echo_frame, own_voice). */
-static int
-related(float f, float g)
-{
-	static const float ratio[] = { 1, 1.5f, 2.0f / 3 };
-	size_t i;
+/*
+ * Could pitch f be read on a copy (echo, leakage) of a voice of pitch g?
+ * Within tol of g times the first n of: 1, 3/2 or 2/3 (a pitch tracker
+ * drawn to this channel's speaker reads a copy of a voice half again or
+ * two thirds its pitch where even harmonics are strong: a leak of a 124 Hz
+ * customer read at 83 Hz on a low agent's channel, an echo of 115 Hz at
+ * 77), 2 or 1/2 (the usual octave slips).  Octaves are left out where a
+ * voice is told from the other's (own_voice): a woman over a man is an
+ * octave apart.
+ */
+static const float copy_ratio[] = { 1, 1.5f, 2.0f / 3, 2, 0.5f };
 
-	for (i = 0; i < sizeof(ratio) / sizeof(*ratio); i++)
-		if (fabsf(f - ratio[i] * g) <= OWN_NEAR * ratio[i] * g)
+static int
+copy_of(float f, float g, float tol, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fabsf(f - copy_ratio[i] * g) <= tol * copy_ratio[i] * g)
 			return 1;
 	return 0;
 }
@@ -1306,14 +1312,16 @@ other_db(const struct chan *o, const struct feat *fo, long f, int k)
 /*
  * Is frame f of channel c, active and under the other channel o, the
  * other party's echo?  First its pitch: follow gets a bit k for each delay
- * k at which o had this frame's pitch (its frame f - k voiced within
- * ECHO_F0 of it, or of its double or half: the octave errors of a pitch
- * tracker on a weak echo; and not itself under c: an echo of an echo is no
- * source), for the run's verdict (echo_run).  Then, once the echo's delay
- * is sure on this channel, that delay and the echo's loss: a frame no
- * louder than the other party's level at that delay less the loss
+ * k at which o had this frame's pitch (its frame f - k voiced, a pitch
+ * this one could be a copy of within ECHO_F0 (copy_of), and not itself
+ * under c: an echo of an echo is no source), for the run's verdict
+ * (echo_run); and near is set if any of o's pitches of the last 0.32 s is
+ * near it (OWN_NEAR, no octaves), for own_voice.  Then, once the echo's
+ * delay is sure on this channel, that delay and the echo's loss: a frame
+ * no louder than the other party's level at that delay less the loss
  * (ECHO_MARGIN over it) is echo, unless it is voiced at a pitch of its own
- * (the speaker talking over them).
+ * (the speaker talking over them: neither following at that delay nor
+ * near).
  */
 _Static_assert(LEAK_WIN <= 32, "a bit per delay");
 static int
@@ -1332,17 +1340,15 @@ echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
 
 		c->under[k] = k > f ? 0 : other_db(o, fo, f, k) - ft->db;
 		seen |= g > 0;
-		near |= g > 0 && related(ft->f0, g);
-		if (g > 0 && (fabsf(ft->f0 - g) <= ECHO_F0 * g ||
-			      fabsf(2 * ft->f0 - g) <= ECHO_F0 * g ||
-			      fabsf(ft->f0 - 2 * g) <= ECHO_F0 * g))
+		near |= g > 0 && copy_of(ft->f0, g, OWN_NEAR, 3);
+		if (g > 0 && copy_of(ft->f0, g, ECHO_F0, 5))
 			m |= (uint32_t)1 << k;
 	}
 	c->follow = m;
 	c->seen = seen;
 	c->near = near;
 	if (c->echo_n < ECHO_SURE ||
-	    (voiced && !((m | m << 1 | m >> 1) >> c->echo_k & 1)))
+	    (voiced && !near && !((m | m << 1 | m >> 1) >> c->echo_k & 1)))
 		return 0;
 	for (k = c->echo_k - 1; k <= c->echo_k + 1; k++)
 		if (k >= 0 && k < LEAK_WIN && k <= f && other_db(o, fo, f, k) > at)

@@ -18,8 +18,8 @@
 #    call's events may be off, talk 7 % and 12 %, overtalk within 1 s;
 #  - noise that swells and fades (sox): events exact, talk 6 % off on
 #    average, 18 % at worst, overtalk within 1.5 s;
-#  - echo 10 dB down and 40 ms late (sox): events exact, talk 4 % off on
-#    average, 14 % at worst, overtalk within 2.2 s;
+#  - echo 10 dB down and 40 ms late (sox): events exact, talk 3 % off on
+#    average, 8 % at worst, overtalk within 1.6 s;
 #  - real human speech (pocketsphinx-testdata placed by build/mkcall):
 #    mean talk error at most 5 %, worst at most 15 %, and a quiet speaker
 #    who starts under a louder one is heard.
@@ -222,7 +222,7 @@ within "swelling noise" swell.tsv 24 0 6 18 1.5
 # echo frames are dropped (see callqa-measure(1)).  Before, the echo was
 # as loud as a quiet speaker's own voice: talk 60 % over the truth on
 # average, 211 % at worst, overtalk off by 20 s on average, 42 s at worst;
-# now 2.1 %, 12.5 % and 1.9 s at worst.
+# now 1.6 %, 5.6 % and 1.3 s at worst.
 # echo IN OUT: IN with the echo
 echo10() {
 	sox "$1" d.wav delay 0.04 0.04 2>>sox.err &&
@@ -232,7 +232,7 @@ echo10() {
 derive echo echo10
 is "$?" 0 "24 calls with echo 10 dB down"
 callqa-ingest -q -m echo.csv | callqa-measure -j 2 >echo.tsv
-within "echo 10 dB down" echo.tsv 24 0 4 14 2.2
+within "echo 10 dB down" echo.tsv 24 0 3 8 1.6
 
 # Pitch against praat on the clean full-band speech, on the first call of
 # each agent (both parties): median within 3 %, SD within 0.75 st, values
