@@ -329,26 +329,26 @@ cat >quiet.txt <<EOF
 1 19.2 file a1.wav 0
 2 17.5 file c4.wav -10
 EOF
-"$MKCALL" -d 25 quiet.txt quiet.wav >quiet.truth
+qt=$("$MKCALL" -d 25 quiet.txt quiet.wav | tv talk 2)
+# quiet ECHO_DB PCT: quiet.wav with echo ECHO_DB down (0: none) measured;
+# customer talk within PCT % of the truth, and overtalk within 0.75 s of
+# the truth's 1.77 s (the customer's last clip against the agent's two)
+quiet() {
+	"$MKCALL" -d 25 -e "$1" quiet.txt quiet.wav >/dev/null
+	run_cmd 0 callqa-measure in.tsv
+	set -- "$1" "$2" "quiet customer over the agent"
+	[ "$1" = 0 ] || set -- "$1" "$2" "$3, echo $1 dB down"
+	near "$(col customer_talk_s <"$OUT")" "$qt" \
+		"$(awk -v w="$qt" -v p="$2" 'BEGIN { print w * p / 100 }')" \
+		"$3: talk within $2 % of $qt s"
+	near "$(col overtalk_s <"$OUT")" 1.77 0.75 "$3: overtalk within 0.75 s of 1.77 s"
+}
 { printf "$head"; rec q1 "$TMP/quiet.wav"; } >in.tsv
-run_cmd 0 callqa-measure in.tsv
-qt=$(tv talk 2 <quiet.truth)
-near "$(col customer_talk_s <"$OUT")" "$qt" \
-	"$(awk -v w="$qt" 'BEGIN { print w * 0.10 }')" \
-	"quiet customer over the agent: talk within 10 % of $qt s"
-# the truth's overtalk: the customer's last clip against the agent's two
-near "$(col overtalk_s <"$OUT")" 1.77 0.75 \
-	"quiet customer over the agent: overtalk within 0.75 s of 1.77 s"
+quiet 0 10
 # The same with each party's echo 20 dB down on the other's line: the
 # runs do not follow the agent's pitch at the echo's delay and are louder
 # than the echo (before: 5.45 s, no overtalk).
-"$MKCALL" -d 25 -e 20 quiet.txt quiet.wav >/dev/null
-run_cmd 0 callqa-measure in.tsv
-near "$(col customer_talk_s <"$OUT")" "$qt" \
-	"$(awk -v w="$qt" 'BEGIN { print w * 0.12 }')" \
-	"quiet customer over the agent, echo 20 dB down: talk within 12 % of $qt s"
-near "$(col overtalk_s <"$OUT")" 1.77 0.75 \
-	"quiet customer over the agent, echo 20 dB down: overtalk within 0.75 s of 1.77 s"
+quiet 20 12
 
 # 5. Mono: whole-call metrics and the agent's tone, customer \N.
 "$MKCALL" -c 1 -d 18 pitch.txt mono.wav >/dev/null
