@@ -947,21 +947,20 @@ add_run(struct chan *c, const struct prun *r)
 static int
 echo_run(struct chan *c)
 {
-	int k, best = c->echo_k, own = c->run_under >= ECHO_VOICED;
+	int k, best = c->echo_k, long_run = c->run_under >= ECHO_VOICED;
 	float loss;
 
-	if (own) /* long enough for a delay of its own */
+	if (long_run) /* long enough for a delay of its own */
 		for (k = best = 0; k < LEAK_WIN; k++)
 			best = c->run_follow[k] > c->run_follow[best] ? k : best;
 	else if (c->run_under < ECHO_SHORT || best < 0)
 		return 0;
 	loss = c->run_follow[best] ? c->run_loss[best] / c->run_follow[best] : 0;
 	if (c->run_follow[best] * 100 < c->run_under * ECHO_SHARE ||
-	    loss < ECHO_LOSS_MIN) {
+	    loss < ECHO_LOSS_MIN)
 		return 0;
-	}
 	if (c->echo_k >= 0 && abs(best - c->echo_k) <= 1) {
-		if (own) {
+		if (long_run) {
 			c->echo_n++;
 			c->echo_loss = 0.5f * (c->echo_loss + loss);
 		}
@@ -1302,12 +1301,6 @@ copy_of(float f, float g, float tol, int n)
 	return 0;
 }
 
-/* The level of the other channel o k frames before f (fo: its frame f). */
-static float
-other_db(const struct chan *o, const struct feat *fo, long f, int k)
-{
-	return k == 0 ? fo->db : o->recent[(f - k) % LEAK_WIN];
-}
 
 /*
  * Is frame f of channel c, active and under the other channel o, the
@@ -1326,19 +1319,17 @@ other_db(const struct chan *o, const struct feat *fo, long f, int k)
 _Static_assert(LEAK_WIN <= 32, "a bit per delay");
 static int
 echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
-	   const struct feat *fo, long f)
+	   long f)
 {
 	int voiced = ft->voicing >= VOICED_MIN, k, seen = 0, near = 0;
 	uint32_t m = 0;
 	float at = -200;
 
 	for (k = 0; voiced && k < LEAK_WIN; k++) {
-		float g = k > f	  ? 0 /* before the call */
-			  : k > 0 ? o->recent_f0[(f - k) % LEAK_WIN]
-			  : fo->voicing >= VOICED_MIN && o->dominant ? fo->f0
-								   : 0;
+		/* (k > f: before the call) */
+		float g = k > f ? 0 : o->recent_f0[(f - k) % LEAK_WIN];
 
-		c->under[k] = k > f ? 0 : other_db(o, fo, f, k) - ft->db;
+		c->under[k] = k > f ? 0 : o->recent[(f - k) % LEAK_WIN] - ft->db;
 		seen |= g > 0;
 		near |= g > 0 && copy_of(ft->f0, g, OWN_NEAR, 3);
 		if (g > 0 && copy_of(ft->f0, g, ECHO_F0, 5))
@@ -1351,8 +1342,8 @@ echo_frame(struct chan *c, const struct chan *o, const struct feat *ft,
 	    (voiced && !near && !((m | m << 1 | m >> 1) >> c->echo_k & 1)))
 		return 0;
 	for (k = c->echo_k - 1; k <= c->echo_k + 1; k++)
-		if (k >= 0 && k < LEAK_WIN && k <= f && other_db(o, fo, f, k) > at)
-			at = other_db(o, fo, f, k);
+		if (k >= 0 && k < LEAK_WIN && k <= f)
+			at = fmaxf(at, o->recent[(f - k) % LEAK_WIN]);
 	return ft->db < at - c->echo_loss + ECHO_MARGIN;
 }
 
@@ -1389,22 +1380,20 @@ exit_frame(struct metrics_analyzer *a, long f)
 				       : ft[i]->db < c->peak_db - LEAK_DB))
 			act[i] = 0;
 	}
-	for (i = 0; i < n; i++) {
-		a->ch[i]->dominant = n == 1 || ft[i]->db >= maxo[i] - 6;
-		a->ch[i]->follow = 0;
-		a->ch[i]->seen = a->ch[i]->near = 0;
+	for (i = 0; i < n; i++) { /* frame f joins the rings (maxo is taken) */
+		struct chan *c = a->ch[i];
+
+		c->dominant = n == 1 || ft[i]->db >= maxo[i] - 6;
+		c->follow = 0;
+		c->seen = c->near = 0;
+		c->recent[f % LEAK_WIN] = ft[i]->db;
+		c->recent_f0[f % LEAK_WIN] =
+			ft[i]->voicing >= VOICED_MIN && c->dominant ? ft[i]->f0 : 0;
 	}
 	for (i = 0; i < n && n == 2; i++)
 		if (act[i] && !a->ch[i]->dominant &&
-		    echo_frame(a->ch[i], a->ch[1 - i], ft[i], ft[1 - i], f))
+		    echo_frame(a->ch[i], a->ch[1 - i], ft[i], f))
 			act[i] = 0;
-	for (i = 0; i < n; i++) {
-		a->ch[i]->recent[f % LEAK_WIN] = ft[i]->db;
-		a->ch[i]->recent_f0[f % LEAK_WIN] =
-			ft[i]->voicing >= VOICED_MIN && a->ch[i]->dominant
-				? ft[i]->f0
-				: 0;
-	}
 	for (i = 0; i < n; i++)
 		if (chan_exit(a->ch[i], ft[i], f, act[i], hold[i]) < 0)
 			return -1;
