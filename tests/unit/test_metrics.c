@@ -12,6 +12,7 @@
 
 #include "callqa/metrics.h"
 #include "callqa/pitch.h"
+#include "../band.h"
 #include "../tap.h"
 
 #define FS 8000
@@ -28,36 +29,6 @@ gauss(void)
 	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 	u2 = (rng >> 11) / 9007199254740992.0;
 	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
-
-/* Telephone band: two 300 Hz high-passes and a 3400 Hz low-pass. */
-static void
-biquad(float *x, long n, double f0, int hp)
-{
-	double w = 2 * M_PI * f0 / FS, al = sin(w) / (2 * M_SQRT1_2);
-	double c = cos(w), a0 = 1 + al, b0, b1, b2, a1, a2, z1 = 0, z2 = 0;
-	long i;
-
-	b0 = (hp ? (1 + c) / 2 : (1 - c) / 2) / a0;
-	b1 = (hp ? -(1 + c) : 1 - c) / a0;
-	b2 = b0;
-	a1 = -2 * c / a0;
-	a2 = (1 - al) / a0;
-	for (i = 0; i < n; i++) {
-		double y = b0 * x[i] + z1;
-
-		z1 = b1 * x[i] - a1 * y + z2;
-		z2 = b2 * x[i] - a2 * y;
-		x[i] = (float)y;
-	}
-}
-
-static void
-telephone(float *x, long n)
-{
-	biquad(x, n, 300, 1);
-	biquad(x, n, 300, 1);
-	biquad(x, n, 3400, 0);
 }
 
 /*
@@ -177,7 +148,7 @@ test_pitch_missing_fundamental(void)
 	/* A steady 90 Hz voice: its fundamental and 2nd and 3rd harmonics
 	 * are gone after the telephone band-pass. */
 	voice(x, 0, 2, 90, 90, 0);
-	telephone(x, n);
+	band(x, n, FS);
 	for (i = 0; i + PITCH_HOP <= n; i += PITCH_HOP) {
 		pitch_hop(p, x + i, 1, &pf);
 		if (i < FS / 10 || pf.voicing < 0.5f)
@@ -203,7 +174,7 @@ test_pitch_female(void)
 	struct pitch_frame pf;
 
 	voice(x, 0, 2, 236, 236, 0);
-	telephone(x, n);
+	band(x, n, FS);
 	noise(x, n, -50);
 	for (i = 0; i + PITCH_HOP <= n; i += PITCH_HOP) {
 		pitch_hop(p, x + i, 1, &pf);
@@ -230,8 +201,8 @@ dialogue(float *a, float *b, long n, double noise_dbfs)
 	voice(a, 0.5, 3.5, 95, 105, 1);
 	voice(b, 3.8, 6.8, 210, 190, 1);
 	voice(a, 10.8, 13.0, 105, 95, 1);
-	telephone(a, n);
-	telephone(b, n);
+	band(a, n, FS);
+	band(b, n, FS);
 	noise(a, n, noise_dbfs);
 	noise(b, n, noise_dbfs);
 }
@@ -379,8 +350,8 @@ test_overtalk(void)
 	/* the customer starts at 2.5 s while the agent speaks until 4.0 */
 	voice(a, 0.5, 4.0, 110, 100, 1);
 	voice(b, 2.5, 5.0, 200, 220, 1);
-	telephone(a, n);
-	telephone(b, n);
+	band(a, n, FS);
+	band(b, n, FS);
 	noise(a, n, -60);
 	noise(b, n, -60);
 	measure(a, b, n, 4096, &o, &m);
@@ -412,8 +383,8 @@ test_hold_and_noise(void)
 	music(a, 3, 13);
 	voice(b, 13.5, 15.5, 200, 190, 1);
 	voice(a, 21.5, 23.5, 110, 100, 1);
-	telephone(a, n);
-	telephone(b, n);
+	band(a, n, FS);
+	band(b, n, FS);
 	noise(a, n, -60);
 	noise(b, n, -60);
 	noise(a + 16 * FS, 5 * FS, -35);
@@ -444,7 +415,7 @@ test_noise_only_and_mono(void)
 	struct metrics m;
 
 	noise(a, n, -40);
-	telephone(a, n);
+	band(a, n, FS);
 	measure(a, NULL, n, 4096, &o, &m);
 	check_int(m.mono, 1, "one channel is mono");
 	check_dbl(m.agent.talk_s, 0, 0, "line noise alone: no talk");
@@ -457,7 +428,7 @@ test_noise_only_and_mono(void)
 	metrics_release(&m);
 	memset(a, 0, sizeof(float) * n);
 	voice(a, 1, 4, 120, 120, 1);
-	telephone(a, n);
+	band(a, n, FS);
 	measure(a, NULL, n, 4096, &o, &m);
 	check_dbl(m.agent.talk_s, 3.0, 0.15, "mono speech is the agent's");
 	check_dbl(m.agent.pitch_median_hz, 120, 2, "mono pitch");
@@ -509,8 +480,8 @@ test_leak_and_latency(void)
 	memcpy(b, b0, sizeof(float) * n);
 	leak(a, b0, n, -30);
 	leak(b, a0, n, -30);
-	telephone(a, n);
-	telephone(b, n);
+	band(a, n, FS);
+	band(b, n, FS);
 	noise(a, n, -60);
 	noise(b, n, -70);
 	measure(a, b, n, 4096, &o, &m);
