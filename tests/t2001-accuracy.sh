@@ -13,8 +13,8 @@
 #  - speaking rate within 15 % of the truth's syllables per talk second;
 #  - on a harder line (echo 20 dB down, SNR 15 dB): events exact, talk
 #    within 5 %, overtalk within 0.5 s;
-#  - coded speech (GSM, G.723.1 by ffmpeg): events exact, overtalk within
-#    0.6 s, talk 3 % off on average, 8 % at worst; Opus 8 kbit/s: one
+#  - coded speech (GSM, G.723.1 by ffmpeg): events exact, boundaries within
+#    0.15 s, overtalk within 0.6 s, talk 3 % off on average, 8 % at worst; Opus 8 kbit/s: one
 #    call's events may be off, talk 7 % and 12 %, overtalk within 1 s;
 #  - noise that swells and fades (sox): events exact, talk 6 % off on
 #    average, 18 % at worst, overtalk within 1.5 s;
@@ -197,6 +197,9 @@ is "$?" 0 "24 calls through GSM, G.723.1 and Opus"
 callqa-ingest -q -m gsm.csv | callqa-measure -j 2 >coded.tsv
 callqa-ingest -q -m g723.csv | callqa-measure -j 2 | sed 1d >>coded.tsv
 within "GSM and G.723.1" coded.tsv 48 0 3 8 0.6
+FIGP="GSM and G.723.1: "
+fig boundaries s 0.15 "GSM and G.723.1: dead-air boundaries within 0.15 s"
+FIGP=
 callqa-ingest -q -m opus.csv | callqa-measure -j 2 >opus.tsv
 within "Opus 8 kbit/s" opus.tsv 24 1 7 12 1
 
