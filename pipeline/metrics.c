@@ -596,34 +596,39 @@ banks_init(void)
 	bank_fill(&prog_bank, prog_hz);
 }
 
-/* The hop x (every other sample) at a bank's frequencies, on vectors. */
+/* The hop x (every other sample) at both banks' frequencies, in one pass
+ * over x, on vectors: re[0], im[0] DTMF, re[1], im[1] call progress. */
 SIMD_CLONES static void
-bank_dft(const struct bank *b, const float *x, v8sf *re, v8sf *im)
+banks_dft(const float *x, v8sf *re, v8sf *im)
 {
-	v8sf r[4] = { { 0 } }, m[4] = { { 0 } };
+	v8sf r[4] = { { 0 } }, m[4] = { { 0 } }, p[4] = { { 0 } },
+	     q[4] = { { 0 } };
 	int n;
 
 	for (n = 0; n < METRICS_HOP / 2; n++) { /* four sums: no waiting */
-		r[n & 3] += x[2 * n] * b->c[n];
-		m[n & 3] += x[2 * n] * b->s[n];
+		r[n & 3] += x[2 * n] * dtmf_bank.c[n];
+		m[n & 3] += x[2 * n] * dtmf_bank.s[n];
+		p[n & 3] += x[2 * n] * prog_bank.c[n];
+		q[n & 3] += x[2 * n] * prog_bank.s[n];
 	}
-	*re = (r[0] + r[1]) + (r[2] + r[3]);
-	*im = (m[0] + m[1]) + (m[2] + m[3]);
+	re[0] = (r[0] + r[1]) + (r[2] + r[3]);
+	im[0] = (m[0] + m[1]) + (m[2] + m[3]);
+	re[1] = (p[0] + p[1]) + (p[2] + p[3]);
+	im[1] = (q[0] + q[1]) + (q[2] + q[3]);
 }
 
 /*
  * The shares of the energy e of the last n samples (every other one) at a
- * bank's frequencies: the hop x's spectrum, kept in sp, plus the previous
- * hop's turned by a hop (when both is set).
+ * bank's frequencies: the hop's spectrum re, im (banks_dft), kept in sp,
+ * plus the previous hop's turned by a hop (when both is set).
  */
 static void
-bank_shares(const struct bank *b, struct spec *sp, const float *x, int both,
-	    float e, float n, float *share)
+bank_shares(const struct bank *b, struct spec *sp, const v8sf *hre,
+	    const v8sf *him, int both, float e, float n, float *share)
 {
-	v8sf re, im, pr, pi;
+	v8sf re = *hre, im = *him, pr, pi;
 	int k;
 
-	bank_dft(b, x, &re, &im);
 	memcpy(&pr, sp->re, sizeof(pr));
 	memcpy(&pi, sp->im, sizeof(pi));
 	memcpy(sp->re, &re, sizeof(re));
@@ -664,6 +669,7 @@ bank_step(struct chan *c, long f, struct feat *ft, const float *x)
 {
 	float e, e1, share[8], n = METRICS_HOP / 2, best = 0;
 	int j, k, row = 0, col = 4, both = c->spec_hop == f - 1;
+	v8sf re[2], im[2];
 
 	if (ft->db < ABS_MIN_DB || ft->db < c->floor_db + ACT_STRONG) {
 		c->dtmf_run = c->prog_run = 0;
@@ -678,7 +684,8 @@ bank_step(struct chan *c, long f, struct feat *ft, const float *x)
 	}
 	c->spec_hop = f;
 	c->spec_e = e1;
-	bank_shares(&dtmf_bank, &c->dtmf_spec, x, both, e, n, share);
+	banks_dft(x, re, im);
+	bank_shares(&dtmf_bank, &c->dtmf_spec, &re[0], &im[0], both, e, n, share);
 	for (k = 1; k < 4; k++) {
 		row = share[k] > share[row] ? k : row;
 		col = share[k + 4] > share[col] ? k + 4 : col;
@@ -687,7 +694,7 @@ bank_step(struct chan *c, long f, struct feat *ft, const float *x)
 		   share[row] >= DTMF_EACH && share[col] >= DTMF_EACH &&
 			   share[row] + share[col] >= DTMF_SHARE,
 		   DTMF_MIN);
-	bank_shares(&prog_bank, &c->prog_spec, x, both, e, n, share);
+	bank_shares(&prog_bank, &c->prog_spec, &re[1], &im[1], both, e, n, share);
 	for (k = 0; k < 8; k++) /* two lines, 50 Hz apart */
 		for (j = k + 1; j < 8; j++)
 			if (prog_hz[j] - prog_hz[k] >= 50 &&
